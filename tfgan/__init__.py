@@ -1,0 +1,3 @@
+"""tfgan: the classic GAN family for TensorFlow 2 / Keras 3."""
+
+__version__ = "0.1.0"
