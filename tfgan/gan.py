@@ -1,0 +1,535 @@
+"""``GAN``: one ``keras.Model`` that trains every system of the classic GAN family.
+
+GAN, DCGAN, conditional GAN, LSGAN, WGAN and WGAN-GP differ only in their networks, their loss
+family and a few training knobs (critic steps, gradient penalty, weight clipping), so they are
+configurations of this single model::
+
+    gan = tfgan.GAN(generator, discriminator, latent_dim=100, loss="wasserstein",
+                    gp_weight=10.0, g_every=5)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-4, 0.0, 0.9),
+                g_optimizer=keras.optimizers.Adam(1e-4, 0.0, 0.9))
+    gan.fit(dataset, epochs=10)        # dataset yields images or (images, labels)
+    images = gan.generate(16)
+
+The model keeps no flags and writes no files. It is safe under ``tf.distribute`` strategies:
+per-replica losses are averaged over the global batch, random draws are made for the global
+batch and sliced per replica (so results do not depend on the number of replicas), and both
+optimizers are built on their variables in ``compile()`` (inside the strategy scope). Under the
+``mixed_float16`` policy both optimizers are wrapped for dynamic loss scaling.
+"""
+
+import functools
+from typing import Optional, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan import losses as losses_lib
+
+# Loss families whose discriminator ends in a sigmoid probability; for them the d_real/d_fake
+# metrics report the mean probability, for the others the mean raw critic output.
+_PROBABILISTIC_LOSSES = ("minimax", "non_saturating")
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def default_optimizer():
+    """The DCGAN paper's optimizer: Adam, learning rate 2e-4, beta_1 0.5, beta_2 0.999."""
+    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999)
+
+
+def _replica_context():
+    """Returns ``(num_replicas, replica_id)`` for the current replica (``(1, 0)`` without one)."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:  # cross-replica context
+        return 1, 0
+    return ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
+
+
+@keras.saving.register_keras_serializable(package="tfgan")
+class GAN(keras.Model):
+    """A generator and a discriminator trained adversarially with ``fit``.
+
+    Batches are ``images`` (``[batch, H, W, C]`` float in [-1, 1]) or ``(images, labels)``
+    (labels int ``[batch]``) for a conditional model.
+
+    The networks are called as:
+
+    * generator: ``z`` ``[batch, latent_dim]`` (or ``[z, labels]`` when conditional) to
+      images ``[batch, H, W, C]``;
+    * discriminator: ``images`` (or ``[images, labels]``) to logits ``[batch, 1]`` or
+      ``[batch]`` (no sigmoid: the losses work on logits).
+
+    Training schedule: every batch performs ``d_steps`` discriminator updates (each with fresh
+    latent vectors, on the same real batch), then a generator update on every ``g_every``-th
+    batch (batches ``g_every - 1``, ``2 * g_every - 1``, ...). ``d_steps=5`` is the Keras
+    example's WGAN-GP schedule; ``g_every=5`` is the WGAN paper's n_critic with a fresh real
+    batch for each critic step, and the anime-DCGAN seed's "G every 5th batch".
+
+    Metrics: ``d_loss``, ``g_loss`` (the mean over the batches where the generator was
+    updated), ``gp`` when ``gp_weight > 0``, and ``d_real`` / ``d_fake``: the discriminator's
+    mean probability of "real" for the cross-entropy losses, its mean raw output otherwise.
+
+    Attributes:
+        generator: the generator network.
+        discriminator: the discriminator (critic) network.
+        batches_seen: int64 variable, the number of training batches processed; checkpointed
+            with the model so the ``g_every`` schedule resumes where it stopped.
+    """
+
+    def __init__(self,
+                 generator: keras.Model,
+                 discriminator: keras.Model,
+                 latent_dim: int,
+                 loss: str = "non_saturating",
+                 num_classes: Optional[int] = None,
+                 d_steps: int = 1,
+                 g_every: int = 1,
+                 gp_weight: float = 0.0,
+                 clip_value: Optional[float] = None,
+                 ls_targets: Sequence[float] = (0.0, 1.0, 1.0),
+                 seed: Optional[int] = None,
+                 **kwargs):
+        """Creates the model.
+
+        Args:
+            generator: a Keras model or layer, see the class docstring.
+            discriminator: a Keras model or layer, see the class docstring.
+            latent_dim: size of the latent vector z.
+            loss: the loss family, one of ``tfgan.losses.LOSS_NAMES``.
+            num_classes: number of classes for a conditional GAN; ``None`` for unconditional.
+            d_steps: discriminator updates per batch.
+            g_every: the generator is updated on every ``g_every``-th batch.
+            gp_weight: weight of the WGAN-GP gradient penalty (0 disables it).
+            clip_value: WGAN weight clipping bound for the critic's weights (``None`` disables).
+            ls_targets: ``(a, b, c)`` targets of the least-squares loss: ``(0, 1, 1)`` or
+                ``(-1, 1, 0)``.
+            seed: seed of the latent/interpolation random stream (``None``: random).
+            **kwargs: passed to ``keras.Model`` (e.g. ``name``).
+
+        Raises:
+            ValueError: for an unknown loss or an invalid step count, weight or class count.
+        """
+        super().__init__(**kwargs)
+        for name, network in (("generator", generator), ("discriminator", discriminator)):
+            if not isinstance(network, keras.layers.Layer):
+                raise ValueError(f"{name} must be a keras.Model or keras.layers.Layer, "
+                                 f"got {type(network).__name__}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = _positive_int("latent_dim", latent_dim)
+        self.loss_name = loss
+        self._loss_pair = losses_lib.get(loss)
+        if num_classes is not None and (_positive_int("num_classes", num_classes) < 2):
+            raise ValueError(f"num_classes must be None (unconditional) or at least 2, "
+                             f"got {num_classes}")
+        self.num_classes = None if num_classes is None else int(num_classes)
+        self.d_steps = _positive_int("d_steps", d_steps)
+        self.g_every = _positive_int("g_every", g_every)
+        if not gp_weight >= 0:
+            raise ValueError(f"gp_weight must be >= 0, got {gp_weight}")
+        self.gp_weight = float(gp_weight)
+        if clip_value is not None and not clip_value > 0:
+            raise ValueError(f"clip_value must be positive or None, got {clip_value}")
+        self.clip_value = None if clip_value is None else float(clip_value)
+        if len(ls_targets) != 3:
+            raise ValueError(f"ls_targets must be (a, b, c), got {ls_targets!r}")
+        self.ls_targets = tuple(float(t) for t in ls_targets)
+        self.seed = seed
+
+        self.seed_generator = keras.random.SeedGenerator(seed, name="train_seed_generator")
+        self.batches_seen = self.add_weight(
+            name="batches_seen", shape=(), dtype="int64", initializer="zeros",
+            trainable=False, aggregation="only_first_replica")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.gp_tracker = keras.metrics.Mean(name="gp") if self.gp_weight > 0 else None
+        self.d_optimizer = None
+        self.g_optimizer = None
+
+    # ----------------------------------------------------------------------------------------
+    # Keras plumbing
+
+    @property
+    def conditional(self) -> bool:
+        """Whether the networks take class labels."""
+        return self.num_classes is not None
+
+    @property
+    def metrics(self):
+        trackers = [self.d_loss_tracker, self.g_loss_tracker]
+        if self.gp_tracker is not None:
+            trackers.append(self.gp_tracker)
+        return trackers + [self.d_real_tracker, self.d_fake_tracker]
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Configures both optimizers.
+
+        Call it inside the strategy scope when training distributed: both optimizers are
+        built on their networks' variables here, before the first distributed step.
+
+        Args:
+            d_optimizer: the discriminator's optimizer (default: Adam 2e-4, betas 0.5/0.999).
+            g_optimizer: the generator's optimizer (same default).
+            **kwargs: passed to ``keras.Model.compile`` (e.g. ``run_eagerly``,
+                ``jit_compile``, ``steps_per_execution``). ``loss``/``optimizer`` are not
+                accepted: the GAN's loss family is set in the constructor.
+        """
+        for unsupported in ("loss", "optimizer"):
+            if kwargs.get(unsupported) is not None:
+                raise ValueError(
+                    f"GAN.compile() takes d_optimizer and g_optimizer, not {unsupported}=; "
+                    f"the loss family is the constructor's loss= argument")
+        # No Keras-level optimizer: a stray default RMSprop would be built on every variable.
+        super().compile(optimizer=None, **kwargs)
+        self.d_optimizer = self._prepare_optimizer(d_optimizer)
+        self.g_optimizer = self._prepare_optimizer(g_optimizer)
+        if self.g_every > 1 and self.steps_per_execution > 1:
+            raise ValueError("g_every > 1 needs steps_per_execution=1 (the schedule is applied "
+                             f"per batch); got steps_per_execution={self.steps_per_execution}")
+        # Optimizers built lazily inside a distributed step fail under MirroredStrategy.
+        for optimizer, network in ((self.d_optimizer, self.discriminator),
+                                   (self.g_optimizer, self.generator)):
+            if network.built and not optimizer.built:
+                optimizer.build(network.trainable_variables)
+
+    def get_compile_config(self):
+        if self.d_optimizer is None:
+            return {}
+        return {"d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+                "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer)}
+
+    def compile_from_config(self, config):
+        self.compile(**{key: keras.saving.deserialize_keras_object(value)
+                        for key, value in config.items()})
+
+    @staticmethod
+    def _prepare_optimizer(optimizer):
+        optimizer = default_optimizer() if optimizer is None else optimizer
+        if isinstance(optimizer, str):
+            optimizer = keras.optimizers.get(optimizer)
+        policy = keras.config.dtype_policy()
+        if policy.name == "mixed_float16" and not isinstance(
+                optimizer, keras.optimizers.LossScaleOptimizer):
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        return optimizer
+
+    def get_config(self):
+        config = {
+            "name": self.name,
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "latent_dim": self.latent_dim,
+            "loss": self.loss_name,
+            "num_classes": self.num_classes,
+            "d_steps": self.d_steps,
+            "g_every": self.g_every,
+            "gp_weight": self.gp_weight,
+            "clip_value": self.clip_value,
+            "ls_targets": list(self.ls_targets),
+            "seed": self.seed,
+        }
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(
+                config[key], custom_objects=custom_objects)
+        return cls(**config)
+
+    def call(self, inputs, training=False):
+        """Discriminator logits for a dataset batch (Keras builds the model through this).
+
+        Args:
+            inputs: ``images`` ``[batch, H, W, C]`` or ``(images, labels)``.
+            training: forwarded to the discriminator.
+
+        Returns:
+            float32 logits ``[batch, 1]`` (or whatever shape the discriminator returns).
+        """
+        images, labels = self._unpack_batch(inputs)
+        return self._discriminate(images, labels, training=training)
+
+    # ----------------------------------------------------------------------------------------
+    # Input handling
+
+    def _unpack_batch(self, data):
+        """Splits a dataset element into ``(images, labels)`` and checks it against the model."""
+        if isinstance(data, dict):
+            raise ValueError("the dataset must yield images or (images, labels), "
+                             f"got a dict with keys {sorted(data)}")
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        images = tf.convert_to_tensor(images)
+        if images.shape.rank != 4:
+            raise ValueError("images must have shape [batch, height, width, channels], "
+                             f"got shape {tuple(images.shape)}")
+        if not images.dtype.is_floating:
+            raise ValueError(f"images must be floats scaled to [-1, 1], got dtype "
+                             f"{images.dtype.name}; scale uint8 pixels with x / 127.5 - 1 "
+                             "(tfgan.data does this)")
+        expected = self._image_shape()
+        if expected is not None and tuple(images.shape[1:]) != expected:
+            raise ValueError(f"images of shape {tuple(images.shape[1:])} (height, width, "
+                             f"channels) do not match the generator's output shape {expected}")
+        if self.conditional and labels is None:
+            raise ValueError(f"this GAN is conditional (num_classes={self.num_classes}): the "
+                             "dataset must yield (images, labels)")
+        if not self.conditional and labels is not None:
+            raise ValueError("labels were given to an unconditional GAN: build it with "
+                             "num_classes=... or let the dataset yield images only")
+        if labels is not None:
+            labels = tf.convert_to_tensor(labels)
+            if labels.shape.rank == 2 and labels.shape[-1] == 1:
+                labels = tf.squeeze(labels, -1)
+            if labels.shape.rank != 1:
+                raise ValueError("labels must have shape [batch] (integer class ids), got "
+                                 f"shape {tuple(labels.shape)}")
+            labels = tf.cast(labels, tf.int32)
+        return images, labels
+
+    def _image_shape(self):
+        """The generator's output ``(H, W, C)`` when statically known, else ``None``."""
+        try:
+            shape = self.generator.output_shape
+        except (AttributeError, ValueError):
+            return None
+        if isinstance(shape, list) or shape is None or None in shape[1:]:
+            return None
+        return tuple(shape[1:])
+
+    # ----------------------------------------------------------------------------------------
+    # Networks and randomness
+
+    def _generate(self, z, labels, training):
+        inputs = z if labels is None else [z, labels]
+        return self.generator(inputs, training=training)
+
+    def _discriminate(self, images, labels, training):
+        inputs = images if labels is None else [images, labels]
+        return self.discriminator(inputs, training=training)
+
+    def _global_draw(self, sampler, batch_size, shape):
+        """Draws for the global batch and returns this replica's slice.
+
+        Every replica draws the same global sample from the shared seed stream, so the noise a
+        training example sees does not depend on how many replicas the batch is split over.
+        """
+        num_replicas, replica_id = _replica_context()
+        values = sampler((batch_size * num_replicas,) + tuple(shape), seed=self.seed_generator)
+        if num_replicas == 1:
+            return values
+        start = replica_id * batch_size
+        return values[start:start + batch_size]
+
+    def _latent(self, batch_size):
+        return self._global_draw(keras.random.normal, batch_size, (self.latent_dim,))
+
+    # ----------------------------------------------------------------------------------------
+    # Losses
+
+    def _discriminator_loss(self, real_logits, fake_logits):
+        if self.loss_name == "least_squares":
+            a, b, _ = self.ls_targets
+            return self._loss_pair.discriminator(real_logits, fake_logits, a=a, b=b)
+        return self._loss_pair.discriminator(real_logits, fake_logits)
+
+    def _generator_loss(self, fake_logits):
+        if self.loss_name == "least_squares":
+            return self._loss_pair.generator(fake_logits, c=self.ls_targets[2])
+        return self._loss_pair.generator(fake_logits)
+
+    def _output_summary(self, logits):
+        logits = tf.cast(tf.reshape(logits, [-1]), tf.float32)
+        if self.loss_name in _PROBABILISTIC_LOSSES:
+            logits = tf.sigmoid(logits)
+        return tf.reduce_mean(logits)
+
+    def _penalty(self, images, fake_images, labels, training):
+        """Per-example gradient penalty, or ``None`` when disabled."""
+        if self.gp_weight == 0:
+            return None
+        batch_size = tf.shape(images)[0]
+        alpha = self._global_draw(keras.random.uniform, batch_size, ())
+        loss_scale = None
+        if isinstance(self.d_optimizer, keras.optimizers.LossScaleOptimizer):
+            loss_scale = self.d_optimizer.dynamic_scale
+        critic = functools.partial(self._discriminate, labels=labels, training=training)
+        return losses_lib.gradient_penalty(critic, images, fake_images, alpha,
+                                           loss_scale=loss_scale)
+
+    def _discriminator_objective(self, images, labels, training):
+        """Returns ``(per_example_loss, logs)`` for one discriminator evaluation."""
+        batch_size = tf.shape(images)[0]
+        fake_images = self._generate(self._latent(batch_size), labels, training=training)
+        real_logits = self._discriminate(images, labels, training=training)
+        fake_logits = self._discriminate(fake_images, labels, training=training)
+        per_example = self._discriminator_loss(real_logits, fake_logits)
+        logs = {"d_real": self._output_summary(real_logits),
+                "d_fake": self._output_summary(fake_logits)}
+        penalty = self._penalty(images, fake_images, labels, training)
+        if penalty is not None:
+            logs["gp"] = tf.reduce_mean(penalty)
+            per_example = per_example + self.gp_weight * penalty
+        logs["d_loss"] = tf.reduce_mean(per_example)
+        return per_example, logs
+
+    def _generator_objective(self, batch_size, labels, training):
+        fake_images = self._generate(self._latent(batch_size), labels, training=training)
+        fake_logits = self._discriminate(fake_images, labels, training=training)
+        return self._generator_loss(fake_logits)
+
+    # ----------------------------------------------------------------------------------------
+    # Updates
+
+    @staticmethod
+    def _training_loss(optimizer, per_example_loss):
+        """The scalar to differentiate; call it inside the gradient tape."""
+        # Gradients are summed over replicas, so average over the *global* batch.
+        loss = tf.nn.compute_average_loss(per_example_loss)
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            loss = optimizer.scale_loss(loss)
+        return loss
+
+    def _discriminator_update(self, images, labels):
+        variables = self.discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            per_example, logs = self._discriminator_objective(images, labels, training=True)
+            loss = self._training_loss(self.d_optimizer, per_example)
+        self.d_optimizer.apply(tape.gradient(loss, variables), variables)
+        if self.clip_value is not None:
+            losses_lib.clip_weights(variables, self.clip_value)
+        return logs
+
+    def _generator_update(self, batch_size, labels):
+        variables = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            per_example = self._generator_objective(batch_size, labels, training=True)
+            loss = self._training_loss(self.g_optimizer, per_example)
+        self.g_optimizer.apply(tape.gradient(loss, variables), variables)
+        return tf.reduce_mean(per_example)
+
+    def _update_trackers(self, logs):
+        self.d_loss_tracker.update_state(logs["d_loss"])
+        self.d_real_tracker.update_state(logs["d_real"])
+        self.d_fake_tracker.update_state(logs["d_fake"])
+        if self.gp_tracker is not None:
+            self.gp_tracker.update_state(logs["gp"])
+
+    def _scheduled_train_step(self, data, update_generator):
+        images, labels = self._unpack_batch(data)
+        if self.d_optimizer is None:
+            raise ValueError("call compile() before fit()")
+        for _ in range(self.d_steps):
+            self._update_trackers(self._discriminator_update(images, labels))
+        if update_generator:
+            g_loss = self._generator_update(tf.shape(images)[0], labels)
+            self.g_loss_tracker.update_state(g_loss)
+        self.batches_seen.assign_add(1)
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        """One batch: ``d_steps`` discriminator updates and, on schedule, a generator update.
+
+        With ``g_every > 1`` Keras' ``fit`` goes through ``make_train_function`` below, which
+        picks the step with or without the generator update per batch; ``train_step`` itself
+        (e.g. called by a user's own loop) updates the generator on schedule too.
+        """
+        if self.g_every == 1:
+            return self._scheduled_train_step(data, update_generator=True)
+        return self._scheduled_train_step(data, update_generator=self._generator_due())
+
+    def _generator_due(self) -> bool:
+        """Whether the batch about to be trained gets a generator update (eager only)."""
+        return (int(self.batches_seen.numpy()) + 1) % self.g_every == 0
+
+    def make_train_function(self, force=False):
+        """Builds ``fit``'s train function; with ``g_every > 1`` one function per branch.
+
+        A generator update inside ``tf.cond`` is not possible under ``MirroredStrategy``
+        (optimizer updates ``merge_call`` and cannot sit in a replica-context branch), so the
+        schedule is applied in Python between two traced functions: one with the generator
+        update, one without. Each batch costs only the updates it performs.
+        """
+        if self.g_every == 1:
+            return super().make_train_function(force)
+        if self.train_function is not None and not force:
+            return self.train_function
+        with_generator = self._make_function(
+            functools.partial(self._scheduled_train_step, update_generator=True))
+        discriminator_only = self._make_function(
+            functools.partial(self._scheduled_train_step, update_generator=False))
+
+        def train_function(iterator):
+            step = with_generator if self._generator_due() else discriminator_only
+            return step(iterator)
+
+        self.train_function = train_function
+        return train_function
+
+    def test_step(self, data):
+        """Reports the training metrics on a batch without updating any weight."""
+        images, labels = self._unpack_batch(data)
+        _, logs = self._discriminator_objective(images, labels, training=False)
+        self._update_trackers(logs)
+        g_loss = self._generator_objective(tf.shape(images)[0], labels, training=False)
+        self.g_loss_tracker.update_state(tf.reduce_mean(g_loss))
+        return {m.name: m.result() for m in self.metrics}
+
+    # ----------------------------------------------------------------------------------------
+    # Sampling
+
+    def generate(self, num: Optional[int] = None, labels=None, z=None, seed=None):
+        """Samples images from the generator (inference mode).
+
+        Args:
+            num: number of images; may be omitted when ``z`` or ``labels`` fixes it.
+            labels: class ids for a conditional model: an int (same class for all) or
+                ``[num]`` ints in ``[0, num_classes)``. Required iff the model is conditional.
+            z: optional latent batch ``[num, latent_dim]``; drawn from N(0, 1) otherwise.
+            seed: optional int seed for drawing ``z`` (reproducible samples).
+
+        Returns:
+            float32 tensor ``[num, H, W, C]`` in [-1, 1].
+
+        Raises:
+            ValueError: for missing/unexpected labels, labels out of range or bad shapes.
+        """
+        if z is not None:
+            z = tf.convert_to_tensor(z, tf.float32)
+            if z.shape.rank != 2 or z.shape[-1] != self.latent_dim:
+                raise ValueError(f"z must have shape [num, {self.latent_dim}], got "
+                                 f"{tuple(z.shape)}")
+            num = z.shape[0] if num is None else num
+        if labels is not None:
+            if not self.conditional:
+                raise ValueError("labels were given to an unconditional GAN")
+            labels = np.asarray(labels)
+            if labels.ndim == 0:
+                if num is None:
+                    raise ValueError("num is required when labels is a single class id")
+                labels = np.full([num], int(labels))
+            num = len(labels) if num is None else num
+            if labels.shape != (num,):
+                raise ValueError(f"labels must have shape [num] = [{num}], got {labels.shape}")
+            if labels.min() < 0 or labels.max() >= self.num_classes:
+                raise ValueError(f"labels must lie in [0, {self.num_classes}), got values "
+                                 f"from {labels.min()} to {labels.max()}")
+            labels = tf.constant(labels, tf.int32)
+        elif self.conditional:
+            raise ValueError(f"this GAN is conditional (num_classes={self.num_classes}): "
+                             "pass labels=")
+        num = _positive_int("num", num)
+        if z is None:
+            z = keras.random.normal((num, self.latent_dim), seed=seed)
+        elif z.shape[0] != num:
+            raise ValueError(f"z has {z.shape[0]} rows but num={num}")
+        return tf.cast(self._generate(z, labels, training=False), tf.float32)
