@@ -1,3 +1,15 @@
-"""tfgan: the classic GAN family for TensorFlow 2 / Keras 3."""
+"""tfgan: the classic GAN family (GAN, DCGAN, cGAN, LSGAN, WGAN, WGAN-GP) for TensorFlow 2 / Keras 3.
+
+The public API::
+
+    tfgan.GAN                      the keras.Model that trains every system
+    tfgan.losses                   loss pairs of discriminator logits, gradient penalty, clipping
+    tfgan.networks                 build_generator / build_discriminator by architecture name
+"""
+
+from tfgan import losses, networks
+from tfgan.gan import GAN
 
 __version__ = "0.1.0"
+
+__all__ = ["GAN", "losses", "networks", "__version__"]

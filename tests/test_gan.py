@@ -1,0 +1,260 @@
+"""tfgan.GAN: train steps of the six systems, the step schedule, clipping, sampling, bad input."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfgan
+from tfgan import networks
+
+SHAPE = (16, 16, 1)
+LATENT = 8
+BATCH = 4
+NUM_CLASSES = 3
+
+# The six systems at tiny sizes: the keyword arguments of GAN() and of the network builders.
+SYSTEMS = {
+    "gan": dict(arch="mlp", gan=dict(loss="non_saturating")),
+    "dcgan": dict(arch="dcgan", gan=dict(loss="non_saturating")),
+    "cgan": dict(arch="mlp", spectral_norm=True,
+                 gan=dict(loss="non_saturating", num_classes=NUM_CLASSES)),
+    "lsgan": dict(arch="dcgan", gan=dict(loss="least_squares", ls_targets=(-1.0, 1.0, 0.0))),
+    "wgan": dict(arch="dcgan", gan=dict(loss="wasserstein", clip_value=0.1, g_every=5)),
+    "wgangp": dict(arch="dcgan", norm="layer",
+                   gan=dict(loss="wasserstein", gp_weight=10.0, d_steps=2)),
+}
+
+
+def make_gan(system="gan", seed=0, **overrides):
+    spec = SYSTEMS[system]
+    gan_kwargs = dict(spec["gan"], **overrides)
+    num_classes = gan_kwargs.get("num_classes")
+    keras.utils.set_random_seed(seed)
+    base = 8 if spec["arch"] == "mlp" else 4
+    generator = networks.build_generator(spec["arch"], SHAPE, LATENT, num_classes,
+                                         base_filters=base)
+    discriminator = networks.build_discriminator(
+        spec["arch"], SHAPE, num_classes, norm=spec.get("norm", "batch"),
+        spectral_norm=spec.get("spectral_norm", False), base_filters=base)
+    gan = tfgan.GAN(generator, discriminator, latent_dim=LATENT, seed=seed, **gan_kwargs)
+    gan.compile()
+    return gan
+
+
+def batches(num_batches, conditional=False, seed=0):
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(-1, 1, (num_batches * BATCH,) + SHAPE).astype(np.float32)
+    if conditional:
+        labels = rng.integers(0, NUM_CLASSES, num_batches * BATCH).astype(np.int32)
+        return tf.data.Dataset.from_tensor_slices((images, labels)).batch(BATCH)
+    return tf.data.Dataset.from_tensor_slices(images).batch(BATCH)
+
+
+def snapshot(model):
+    return [w.numpy().copy() for w in model.trainable_weights]
+
+
+def changed(before, model):
+    return any(not np.allclose(b, a.numpy()) for b, a in zip(before, model.trainable_weights))
+
+
+@pytest.mark.parametrize("system", sorted(SYSTEMS))
+def test_each_system_trains_both_networks_on_schedule(system):
+    gan = make_gan(system)
+    g_before, d_before = snapshot(gan.generator), snapshot(gan.discriminator)
+    num_batches = 5
+    history = gan.fit(batches(num_batches, gan.conditional), epochs=1, verbose=0).history
+
+    assert changed(g_before, gan.generator), "generator weights did not change"
+    assert changed(d_before, gan.discriminator), "discriminator weights did not change"
+    assert int(gan.batches_seen.numpy()) == num_batches
+    assert int(gan.d_optimizer.iterations.numpy()) == num_batches * gan.d_steps
+    assert int(gan.g_optimizer.iterations.numpy()) == num_batches // gan.g_every
+    expected = {"d_loss", "g_loss", "d_real", "d_fake"} | ({"gp"} if gan.gp_weight else set())
+    assert set(history) == expected
+    for name, values in history.items():
+        assert np.all(np.isfinite(values)), f"{name} is not finite: {values}"
+
+
+@pytest.mark.parametrize("d_steps, g_every, num_batches", [(3, 1, 4), (1, 2, 5), (2, 3, 7)])
+def test_step_schedule_counts_optimizer_iterations(d_steps, g_every, num_batches):
+    gan = make_gan("wgangp", d_steps=d_steps, g_every=g_every)
+    gan.fit(batches(num_batches), epochs=1, verbose=0)
+    assert int(gan.d_optimizer.iterations.numpy()) == num_batches * d_steps
+    # The generator is updated after every g_every-th batch: floor(batches / g_every) times.
+    assert int(gan.g_optimizer.iterations.numpy()) == num_batches // g_every
+
+
+def test_generator_schedule_continues_across_fit_calls_and_train_on_batch():
+    gan = make_gan("wgan")  # g_every=5
+    images = next(iter(batches(1)))
+    for _ in range(3):
+        gan.train_on_batch(images)
+    assert int(gan.g_optimizer.iterations.numpy()) == 0
+    gan.fit(batches(3), epochs=1, verbose=0)  # batches 4, 5, 6: the 5th updates G
+    assert int(gan.g_optimizer.iterations.numpy()) == 1
+    assert int(gan.batches_seen.numpy()) == 6
+
+
+def test_g_every_refuses_steps_per_execution():
+    gan = make_gan("wgan")
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        gan.compile(steps_per_execution=4)
+
+
+def test_weight_clipping_keeps_every_critic_weight_in_range():
+    gan = make_gan("wgan", clip_value=0.02)
+    gan.fit(batches(3), epochs=1, verbose=0)
+    for weight in gan.discriminator.trainable_weights:
+        assert np.max(np.abs(weight.numpy())) <= 0.02 + 1e-7, weight.path
+
+
+def test_gradient_penalty_metric_is_reported_and_positive():
+    gan = make_gan("wgangp")
+    history = gan.fit(batches(2), epochs=1, verbose=0).history
+    assert history["gp"][-1] > 0
+
+
+def test_same_seed_gives_same_first_step_losses():
+    def first_step(seed):
+        gan = make_gan("wgangp", seed=seed)
+        return gan.fit(batches(1), epochs=1, verbose=0).history
+
+    first, second, other = first_step(7), first_step(7), first_step(8)
+    assert first == second
+    assert first != other
+
+
+def test_conditional_model_generates_requested_classes():
+    gan = make_gan("cgan")
+    gan.fit(batches(2, conditional=True), epochs=1, verbose=0)
+    images = gan.generate(labels=[0, 1, 2, 2])
+    assert images.shape == (4,) + SHAPE and images.dtype == tf.float32
+    same_class = gan.generate(5, labels=1, seed=3)
+    assert same_class.shape == (5,) + SHAPE
+    # Same z, different class: a different image.
+    z = tf.random.normal([2, LATENT])
+    a = gan.generate(labels=[0, 0], z=z).numpy()
+    b = gan.generate(labels=[2, 2], z=z).numpy()
+    assert not np.allclose(a, b)
+
+
+def test_generate_is_reproducible_with_seed_and_in_range():
+    gan = make_gan("dcgan")
+    a, b = gan.generate(6, seed=11).numpy(), gan.generate(6, seed=11).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert a.min() >= -1 and a.max() <= 1
+
+
+def test_generate_does_not_disturb_the_training_random_stream():
+    first = make_gan("gan", seed=4)
+    second = make_gan("gan", seed=4)
+    second.generate(3)
+    assert first.fit(batches(1), verbose=0).history == second.fit(batches(1), verbose=0).history
+
+
+def test_test_step_reports_metrics_without_updating_weights():
+    gan = make_gan("dcgan")
+    before = [w.numpy().copy() for w in gan.weights]
+    logs = gan.evaluate(batches(2), verbose=0, return_dict=True)
+    assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(logs)
+    for b, w in zip(before, gan.weights):
+        np.testing.assert_array_equal(b, w.numpy())
+
+
+def test_call_returns_discriminator_logits_for_a_dataset_batch():
+    gan = make_gan("cgan")
+    images, labels = next(iter(batches(1, conditional=True)))
+    logits = gan((images, labels))
+    assert logits.shape == (BATCH, 1) and logits.dtype == tf.float32
+
+
+def test_config_round_trip_rebuilds_an_equivalent_model():
+    gan = make_gan("wgangp", g_every=3)
+    clone = tfgan.GAN.from_config(gan.get_config())
+    assert (clone.loss_name, clone.gp_weight, clone.d_steps, clone.g_every) == (
+        "wasserstein", 10.0, 2, 3)
+    assert clone.generator.output_shape == gan.generator.output_shape
+    assert len(clone.discriminator.weights) == len(gan.discriminator.weights)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input
+
+
+def test_wrong_image_rank_names_the_shape():
+    gan = make_gan("gan")
+    flat = tf.data.Dataset.from_tensor_slices(np.zeros((8, 256), np.float32)).batch(BATCH)
+    with pytest.raises(ValueError, match=r"\[batch, height, width, channels\].*\((None|4), 256\)"):
+        gan.fit(flat, verbose=0)
+
+
+def test_wrong_channel_count_names_both_shapes():
+    gan = make_gan("gan")
+    rgb = tf.data.Dataset.from_tensor_slices(np.zeros((8, 16, 16, 3), np.float32)).batch(BATCH)
+    with pytest.raises(ValueError, match=r"\(16, 16, 3\).*\(16, 16, 1\)"):
+        gan.fit(rgb, verbose=0)
+
+
+def test_integer_images_are_refused_with_the_scaling_fix():
+    gan = make_gan("gan")
+    raw = tf.data.Dataset.from_tensor_slices(np.zeros((8,) + SHAPE, np.uint8)).batch(BATCH)
+    with pytest.raises(ValueError, match="127.5"):
+        gan.fit(raw, verbose=0)
+
+
+def test_labels_given_to_unconditional_model():
+    gan = make_gan("gan")
+    with pytest.raises(ValueError, match="unconditional.*num_classes"):
+        gan.fit(batches(2, conditional=True), verbose=0)
+    with pytest.raises(ValueError, match="unconditional"):
+        gan.generate(2, labels=[0, 1])
+
+
+def test_labels_missing_for_conditional_model():
+    gan = make_gan("cgan")
+    with pytest.raises(ValueError, match=r"conditional \(num_classes=3\).*\(images, labels\)"):
+        gan.fit(batches(2), verbose=0)
+    with pytest.raises(ValueError, match="labels="):
+        gan.generate(2)
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        gan.generate(labels=[0, 3])
+
+
+def test_unknown_loss_lists_the_accepted_names():
+    with pytest.raises(ValueError, match="loss must be one of 'minimax', 'non_saturating'"):
+        make_gan("gan", loss="wgan-gp")
+
+
+@pytest.mark.parametrize("argument", ["d_steps", "g_every", "latent_dim"])
+@pytest.mark.parametrize("value", [0, -2])
+def test_non_positive_step_counts_are_refused(argument, value):
+    generator = networks.build_generator("mlp", SHAPE, LATENT, base_filters=8)
+    discriminator = networks.build_discriminator("mlp", SHAPE, base_filters=8)
+    kwargs = {"latent_dim": LATENT, argument: value}
+    with pytest.raises(ValueError, match=f"{argument} must be a positive integer, got {value}"):
+        tfgan.GAN(generator, discriminator, **kwargs)
+
+
+def test_unknown_architecture_lists_the_accepted_names():
+    with pytest.raises(ValueError, match="arch must be one of 'mlp', 'dcgan', 'dcgan_transpose'"):
+        networks.build_generator("resnet", SHAPE, LATENT)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(gp_weight=-1.0), "gp_weight must be >= 0"),
+    (dict(clip_value=0.0), "clip_value must be positive"),
+    (dict(num_classes=1), "num_classes must be None .* at least 2"),
+])
+def test_invalid_weights_and_class_counts(kwargs, message):
+    generator = networks.build_generator("mlp", SHAPE, LATENT, base_filters=8)
+    discriminator = networks.build_discriminator("mlp", SHAPE, base_filters=8)
+    with pytest.raises(ValueError, match=message):
+        tfgan.GAN(generator, discriminator, LATENT, **kwargs)
+
+
+def test_compile_rejects_keras_loss_and_optimizer_arguments():
+    gan = make_gan("gan")
+    with pytest.raises(ValueError, match="d_optimizer and g_optimizer"):
+        gan.compile(optimizer="adam")
