@@ -1,0 +1,316 @@
+"""The experiment configuration: one flat dataclass, validated, stored as ``config.json``.
+
+``Config`` has one field per command-line flag of ``bin/train.py`` (except ``--workdir``,
+``--overwrite`` and ``--flagfile``), with the same name, so a flag, a field and a key of a work
+directory's ``config.json`` are the same thing::
+
+    config = Config(arch="dcgan", loss="wasserstein", gp_weight=10.0, g_every=5)
+    config.validate()                       # ConfigError naming the flag: "--arch must be ..."
+    Config.from_dict(config.to_dict()) == config
+    old.diff(new)                           # ["arch", "loss"]: the fields that differ
+
+Resuming: a work directory remembers the config that created it. Running again with a config
+that differs only in ``RESUMABLE_FIELDS`` continues the run; any other difference is refused
+(``tfgan.train_lib``). The resumable fields change how long the run goes and what it writes,
+not the model or its training mathematics:
+
+* ``train_steps``: extend (or shorten) the run;
+* ``sample_every``, ``checkpoint_every``, ``log_every``, ``keep_checkpoints``, ``num_samples``:
+  how often and how much is written;
+* ``export_dir``: where the final SavedModel goes;
+* ``strategy``: the same run may continue on another device set (results do not depend on the
+  number of replicas, see ``tfgan.GAN``);
+* ``cache``: how the input pipeline caches decoded images.
+
+Conventions: ``0`` means "off / the architecture's default" for ``clip_value``,
+``g_base_filters`` and ``d_base_filters``; ``""`` means "none" for ``data_dir``, ``export_dir``
+and ``cache``; ``norm="auto"`` is layer normalisation for a gradient-penalty critic
+(``gp_weight > 0``) and batch normalisation otherwise.
+"""
+
+import dataclasses
+import math
+import numbers
+import os
+from typing import Any, Dict, List, Tuple
+
+from tfgan import distribute
+from tfgan import losses as losses_lib
+from tfgan import networks
+
+DATASETS = ("mnist", "folder", "synthetic")
+STRATEGIES = distribute.STRATEGIES
+PRECISIONS = distribute.PRECISIONS
+OPTIMIZERS = ("adam", "rmsprop")
+NORMS = ("auto",) + tuple(networks.NORMALIZATIONS)
+
+# Fields that may change between runs in the same work directory (see the module docstring).
+RESUMABLE_FIELDS = (
+    "train_steps",
+    "sample_every",
+    "checkpoint_every",
+    "log_every",
+    "keep_checkpoints",
+    "num_samples",
+    "export_dir",
+    "strategy",
+    "cache",
+)
+
+# Number of examples of the synthetic data set (enough for many batches at test sizes).
+SYNTHETIC_EXAMPLES = 256
+
+
+class ConfigError(ValueError):
+    """An invalid configuration or a work directory that does not match it.
+
+    The message names the offending flag(s), e.g. ``--arch must be one of ...``; command-line
+    tools print it as a one-line error instead of a traceback.
+    """
+
+
+@dataclasses.dataclass
+class Config:
+    """Everything that defines a training run (see the module docstring).
+
+    Attributes are documented by the flags of the same name (``python bin/train.py --help``).
+    """
+
+    # Data.
+    dataset: str = "mnist"
+    data_dir: str = ""
+    image_size: int = 28
+    channels: int = 1
+    cache: str = ""
+    # Model.
+    arch: str = "mlp"
+    loss: str = "non_saturating"
+    conditional: bool = False
+    num_classes: int = 10
+    latent_dim: int = 100
+    label_embedding_dim: int = 32
+    g_base_filters: int = 0
+    d_base_filters: int = 0
+    norm: str = "auto"
+    spectral_norm: bool = False
+    dropout: float = 0.0
+    # Training.
+    batch_size: int = 64
+    train_steps: int = 5000
+    d_steps: int = 1
+    g_every: int = 1
+    optimizer: str = "adam"
+    g_lr: float = 2e-4
+    d_lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    gp_weight: float = 0.0
+    clip_value: float = 0.0
+    ls_targets: Tuple[float, float, float] = (0.0, 1.0, 1.0)
+    seed: int = 0
+    # Execution.
+    strategy: str = "auto"
+    mixed_precision: str = "float32"
+    # Outputs.
+    sample_every: int = 500
+    num_samples: int = 64
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 3
+    log_every: int = 100
+    export_dir: str = ""
+
+    def __post_init__(self):
+        # JSON round trips and flag lists give lists; keep the field hashable and comparable.
+        if isinstance(self.ls_targets, list):
+            self.ls_targets = tuple(self.ls_targets)
+
+    # ----------------------------------------------------------------------------------------
+    # Derived values
+
+    @property
+    def image_shape(self) -> Tuple[int, int, int]:
+        """``(image_size, image_size, channels)``."""
+        return (self.image_size, self.image_size, self.channels)
+
+    @property
+    def critic_norm(self) -> str:
+        """The discriminator normalisation ``norm`` resolves to (``"auto"`` resolved)."""
+        if self.norm != "auto":
+            return self.norm
+        return "layer" if self.gp_weight > 0 else "batch"
+
+    @property
+    def class_count(self):
+        """``num_classes`` for a conditional model, else ``None``."""
+        return self.num_classes if self.conditional else None
+
+    # ----------------------------------------------------------------------------------------
+    # Serialisation and comparison
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A JSON-ready dict with one key per field."""
+        values = dataclasses.asdict(self)
+        values["ls_targets"] = list(self.ls_targets)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: Dict[str, Any]) -> "Config":
+        """The inverse of ``to_dict``; missing keys take their defaults.
+
+        Raises:
+            ConfigError: for keys that are not fields (e.g. a config written by another tfgan
+                version or a typo).
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ConfigError(f"unknown config field(s): {', '.join(unknown)}")
+        return cls(**values)
+
+    def replace(self, **changes) -> "Config":
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def diff(self, other: "Config") -> List[str]:
+        """Names of the fields whose values differ between ``self`` and ``other``."""
+        return [f.name for f in dataclasses.fields(self)
+                if _normalised(getattr(self, f.name)) != _normalised(getattr(other, f.name))]
+
+    # ----------------------------------------------------------------------------------------
+    # Validation
+
+    def validate(self, check_paths: bool = True) -> "Config":
+        """Checks every field; returns ``self`` so calls can be chained.
+
+        Args:
+            check_paths: also check that ``data_dir`` exists (and is given when the data set
+                needs it). Off when a saved config is reloaded to sample or export.
+
+        Raises:
+            ConfigError: naming the flag, e.g. ``--batch_size must be a positive integer,
+                got -4``.
+        """
+        _choice("dataset", self.dataset, DATASETS)
+        _choice("arch", self.arch, networks.ARCHITECTURES)
+        _choice("loss", self.loss, losses_lib.LOSS_NAMES)
+        _choice("norm", self.norm, NORMS)
+        _choice("optimizer", self.optimizer, OPTIMIZERS)
+        _choice("strategy", self.strategy, STRATEGIES)
+        _choice("mixed_precision", self.mixed_precision, PRECISIONS)
+        for name in ("image_size", "latent_dim", "label_embedding_dim", "batch_size",
+                     "train_steps", "d_steps", "g_every", "sample_every", "num_samples",
+                     "checkpoint_every", "keep_checkpoints", "log_every"):
+            _positive_int(name, getattr(self, name))
+        for name in ("g_base_filters", "d_base_filters"):
+            _non_negative_int(name, getattr(self, name), "(0: the architecture's default)")
+        _int("seed", self.seed)
+        for name in ("conditional", "spectral_norm"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"--{name} must be true or false, got "
+                                  f"{getattr(self, name)!r}")
+        if self.channels not in (1, 3) or isinstance(self.channels, bool):
+            raise ConfigError(f"--channels must be 1 or 3, got {self.channels!r}")
+        if self.conditional:
+            _int("num_classes", self.num_classes)
+            if self.num_classes < 2:
+                raise ConfigError(f"--num_classes must be at least 2 for a --conditional "
+                                  f"model, got {self.num_classes}")
+        for name in ("g_lr", "d_lr"):
+            if not _real(getattr(self, name)) or not getattr(self, name) > 0:
+                raise ConfigError(f"--{name} must be a positive number, got "
+                                  f"{getattr(self, name)!r}")
+        for name in ("beta1", "beta2"):
+            if not _real(getattr(self, name)) or not 0 <= getattr(self, name) < 1:
+                raise ConfigError(f"--{name} must be in [0, 1), got {getattr(self, name)!r}")
+        for name in ("gp_weight", "clip_value"):
+            if not _real(getattr(self, name)) or not getattr(self, name) >= 0:
+                raise ConfigError(f"--{name} must be a number >= 0 (0: off), got "
+                                  f"{getattr(self, name)!r}")
+        if not _real(self.dropout) or not 0 <= self.dropout < 1:
+            raise ConfigError(f"--dropout must be in [0, 1), got {self.dropout!r}")
+        if (not isinstance(self.ls_targets, (tuple, list)) or len(self.ls_targets) != 3
+                or not all(_real(t) for t in self.ls_targets)):
+            raise ConfigError(f"--ls_targets must be three numbers a,b,c (e.g. 0,1,1 or "
+                              f"-1,1,0), got {self.ls_targets!r}")
+        for name in ("data_dir", "export_dir", "cache"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(f"--{name} must be a string, got {getattr(self, name)!r}")
+        self._validate_combinations()
+        if check_paths:
+            self._validate_paths()
+        return self
+
+    def _validate_combinations(self):
+        size = self.image_size
+        if self.arch == "dcgan" and size % 4:
+            raise ConfigError(f"--image_size must be divisible by 4 for --arch=dcgan, got "
+                              f"{size}")
+        if self.arch == "dcgan_transpose" and size not in networks.TRANSPOSE_SIZES:
+            sizes = ", ".join(map(str, networks.TRANSPOSE_SIZES))
+            raise ConfigError(f"--image_size must be one of {sizes} for "
+                              f"--arch=dcgan_transpose, got {size}")
+        if self.dataset == "mnist":
+            if self.channels != 1:
+                raise ConfigError(f"--channels must be 1 for --dataset=mnist, got "
+                                  f"{self.channels}")
+            if self.conditional and self.num_classes != 10:
+                raise ConfigError(f"--num_classes must be 10 for a --conditional model on "
+                                  f"--dataset=mnist, got {self.num_classes}")
+        if self.dataset == "synthetic" and self.batch_size > SYNTHETIC_EXAMPLES:
+            raise ConfigError(f"--batch_size must be at most {SYNTHETIC_EXAMPLES} for "
+                              f"--dataset=synthetic, got {self.batch_size}")
+
+    def _validate_paths(self):
+        if self.dataset == "folder" and not self.data_dir:
+            raise ConfigError("--data_dir is required for --dataset=folder (the folder of "
+                              "images)")
+        if self.data_dir and self.dataset != "synthetic":
+            path = os.path.expanduser(self.data_dir)
+            if not os.path.exists(path):
+                raise ConfigError(f"--data_dir={self.data_dir} does not exist")
+            if self.dataset == "folder" and not os.path.isdir(path):
+                raise ConfigError(f"--data_dir={self.data_dir} must be a directory of images "
+                                  f"for --dataset=folder")
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _normalised(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(float(v) for v in value)
+    return value
+
+
+def _quoted(values) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+def _choice(name, value, choices):
+    if value not in choices:
+        raise ConfigError(f"--{name} must be one of {_quoted(choices)}, got {value!r}")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _real(value) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _int(name, value):
+    if not _is_int(value):
+        raise ConfigError(f"--{name} must be an integer, got {value!r}")
+
+
+def _positive_int(name, value):
+    if not _is_int(value) or value < 1:
+        raise ConfigError(f"--{name} must be a positive integer, got {value!r}")
+
+
+def _non_negative_int(name, value, note):
+    if not _is_int(value) or value < 0:
+        raise ConfigError(f"--{name} must be an integer >= 0 {note}, got {value!r}")

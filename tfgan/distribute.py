@@ -1,0 +1,142 @@
+"""Distribution strategies by name, the mixed-precision policy, and who is the chief.
+
+::
+
+    set_precision("mixed_bfloat16")      # before any network is built
+    strategy = get_strategy("auto")      # TPU, several GPUs, one GPU or the CPU
+    with strategy.scope():
+        gan = ...                        # networks, optimizers, checkpoint
+    if is_chief(strategy):
+        ...                              # write samples, logs, exports
+
+Strategy names (``STRATEGIES``):
+
+``auto``
+    A TPU if one is configured (``TPU_NAME`` set, or a TPU VM's ``/dev/accel*`` devices), else
+    ``mirrored`` over all GPUs when there are several, ``one_device`` on the GPU when there is
+    one, and the default (no-op) strategy on the CPU.
+``default``
+    ``tf.distribute.get_strategy()``: no distribution, whatever devices exist.
+``one_device``
+    ``OneDeviceStrategy`` on ``/gpu:0`` if there is a GPU, else ``/cpu:0``.
+``mirrored``
+    ``MirroredStrategy`` over all local GPUs (the CPU when there are none).
+``multi_worker``
+    ``MultiWorkerMirroredStrategy`` configured from the ``TF_CONFIG`` environment variable.
+``tpu``
+    ``TPUStrategy`` on the TPU named by ``TPU_NAME`` (or the local TPU VM).
+"""
+
+import glob
+import json
+import os
+
+import keras
+import tensorflow as tf
+
+STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def _tpu_configured() -> bool:
+    return bool(os.environ.get("TPU_NAME")) or bool(glob.glob("/dev/accel*"))
+
+
+def _tpu_strategy():
+    resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
+        tpu=os.environ.get("TPU_NAME", "local"))
+    tf.config.experimental_connect_to_cluster(resolver)
+    tf.tpu.experimental.initialize_tpu_system(resolver)
+    return tf.distribute.TPUStrategy(resolver)
+
+
+def get_strategy(name: str = "auto") -> tf.distribute.Strategy:
+    """Returns the ``tf.distribute.Strategy`` called ``name`` (see the module docstring).
+
+    Args:
+        name: one of ``STRATEGIES``.
+
+    Raises:
+        ValueError: for an unknown name.
+    """
+    if name not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {', '.join(map(repr, STRATEGIES))}, "
+                         f"got {name!r}")
+    if name == "auto":
+        if _tpu_configured():
+            return _tpu_strategy()
+        gpus = tf.config.list_logical_devices("GPU")
+        if len(gpus) > 1:
+            return tf.distribute.MirroredStrategy()
+        if len(gpus) == 1:
+            return tf.distribute.OneDeviceStrategy("/gpu:0")
+        return tf.distribute.get_strategy()
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "one_device":
+        device = "/gpu:0" if tf.config.list_logical_devices("GPU") else "/cpu:0"
+        return tf.distribute.OneDeviceStrategy(device)
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return _tpu_strategy()
+
+
+def set_precision(policy: str = "float32") -> None:
+    """Sets Keras' global dtype policy; call it before building any network.
+
+    Args:
+        policy: ``"float32"``, ``"mixed_float16"`` (GPUs; ``tfgan.GAN`` adds loss scaling) or
+            ``"mixed_bfloat16"`` (TPUs and CPUs with AMX/AVX512-BF16).
+
+    Raises:
+        ValueError: for an unknown policy.
+    """
+    if policy not in PRECISIONS:
+        raise ValueError(f"mixed_precision must be one of {', '.join(map(repr, PRECISIONS))}, "
+                         f"got {policy!r}")
+    keras.mixed_precision.set_global_policy(policy)
+
+
+def _task(strategy):
+    """``(task_type, task_id, cluster_spec_dict)`` of this process, or Nones."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is not None:
+        try:
+            spec = resolver.cluster_spec().as_dict()
+        except Exception:  # pylint: disable=broad-except
+            spec = {}
+        return resolver.task_type, resolver.task_id, spec
+    tf_config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
+    task = tf_config.get("task", {})
+    return task.get("type"), task.get("index"), tf_config.get("cluster", {})
+
+
+def is_chief(strategy=None) -> bool:
+    """Whether this process should write checkpoints, logs, samples and exports.
+
+    True without a cluster (one machine, any number of devices) and on TPUs (one client).
+    In a multi-worker cluster: the task of type ``chief``, or worker 0 when the cluster has no
+    chief.
+
+    Args:
+        strategy: the strategy in use (default: the current one).
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    if isinstance(strategy, tf.distribute.TPUStrategy):
+        return True
+    task_type, task_id, cluster = _task(strategy)
+    if not task_type:
+        return True
+    if task_type == "chief":
+        return True
+    if task_type == "worker":
+        return "chief" not in cluster and (task_id or 0) == 0
+    return False
+
+
+def worker_id(strategy=None) -> int:
+    """This task's index (0 without a cluster); used to name non-chief scratch directories."""
+    _, task_id, _ = _task(strategy or tf.distribute.get_strategy())
+    return int(task_id or 0)

@@ -1,0 +1,477 @@
+"""Training runs from a ``Config``: the one entry point the ``bin/`` scripts call.
+
+::
+
+    config = tfgan.config.Config(arch="dcgan", loss="wasserstein", gp_weight=10.0, g_every=5,
+                                 g_lr=1e-4, d_lr=1e-4, beta1=0.0, beta2=0.9,
+                                 data_dir="../shared/data/mnist/mnist.npz")
+    result = train_and_evaluate(config, "runs/wgangp")   # resumes if runs/wgangp has a run
+    gan, step, config = restore_gan("runs/wgangp")       # latest checkpoint, float32
+
+The work directory (``workdir``)::
+
+    config.json          the resolved config (rewritten with the resumable fields of each run)
+    checkpoints/         tf.train.CheckpointManager: ckpt-<step>.* (both networks, both
+                         optimizers, the step, the RNG state), the last --keep_checkpoints
+    samples/             step_<step>.png grids of a fixed latent batch
+    tensorboard/         scalars (metrics/d_loss, ...) and the sample images
+    metrics.csv          step, d_loss, g_loss, [gp,] d_real, d_fake, steps_per_sec, time
+    loss_curve.png       the losses against the step, drawn at the end
+    export/<step>/       the generator SavedModel (unless --export_dir points elsewhere)
+
+Resuming: a work directory with a ``config.json`` is continued from its latest checkpoint at
+the saved step; ``train_steps`` is the total, so only the remaining steps are trained. A config
+that differs from the saved one in anything but ``config.RESUMABLE_FIELDS`` is refused with a
+``ConfigError`` listing the differences; ``overwrite=True`` deletes the previous run's
+artifacts first.
+
+Interruption: the first SIGINT (Ctrl-C) or SIGTERM stops training after the current batch; a
+checkpoint is saved and ``TrainingInterrupted`` (a ``KeyboardInterrupt``) is raised. A run
+killed outright loses at most ``checkpoint_every`` steps.
+"""
+
+import json
+import math
+import os
+import shutil
+import signal
+import time
+from typing import Any, Dict, Optional, Tuple
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan import callbacks as callbacks_lib
+from tfgan import config as config_lib
+from tfgan import data as data_lib
+from tfgan import distribute
+from tfgan import export as export_lib
+from tfgan import networks
+from tfgan.gan import GAN
+
+CONFIG_FILE = "config.json"
+CHECKPOINT_DIR = "checkpoints"
+SAMPLES_DIR = "samples"
+TENSORBOARD_DIR = "tensorboard"
+METRICS_FILE = "metrics.csv"
+LOSS_CURVE_FILE = "loss_curve.png"
+EXPORT_DIR = "export"
+CHECKPOINT_PREFIX = "ckpt"
+
+# What ``overwrite=True`` removes: the artifacts of a run, nothing else a user put there.
+_RUN_ARTIFACTS = (CONFIG_FILE, CHECKPOINT_DIR, SAMPLES_DIR, TENSORBOARD_DIR, METRICS_FILE,
+                  LOSS_CURVE_FILE, EXPORT_DIR)
+_WORKER_SCRATCH = ".worker_scratch"
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training stopped on a signal after saving a checkpoint.
+
+    Attributes:
+        signum: the signal number (``signal.SIGINT`` or ``signal.SIGTERM``).
+        step: the step of the checkpoint written.
+        checkpoint: its path.
+    """
+
+    def __init__(self, signum: int, step: int, checkpoint: Optional[str]):
+        super().__init__(f"interrupted by signal {signum} at step {step}")
+        self.signum = signum
+        self.step = step
+        self.checkpoint = checkpoint
+
+
+# --------------------------------------------------------------------------------------------
+# Model, data, checkpoints
+
+
+def _optimizer(config: config_lib.Config, learning_rate: float) -> keras.optimizers.Optimizer:
+    if config.optimizer == "rmsprop":
+        # PyTorch's RMSprop defaults (alpha 0.99), which the WGAN reference code used.
+        return keras.optimizers.RMSprop(learning_rate=learning_rate, rho=0.99, epsilon=1e-8)
+    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=config.beta1,
+                                 beta_2=config.beta2)
+
+
+def build_gan(config: config_lib.Config) -> GAN:
+    """Builds and compiles the ``GAN`` a config describes.
+
+    Call it inside ``strategy.scope()`` when distributing (networks, optimizers and the GAN's
+    variables are created here), after ``distribute.set_precision``.
+
+    Args:
+        config: a validated config.
+
+    Returns:
+        A compiled ``tfgan.GAN`` (both optimizers built).
+    """
+    num_classes = config.class_count
+    generator = networks.build_generator(
+        config.arch, config.image_shape, config.latent_dim, num_classes,
+        label_embedding_dim=config.label_embedding_dim,
+        base_filters=config.g_base_filters or None)
+    discriminator = networks.build_discriminator(
+        config.arch, config.image_shape, num_classes,
+        norm=config.critic_norm, spectral_norm=config.spectral_norm, dropout=config.dropout,
+        label_embedding_dim=config.label_embedding_dim,
+        base_filters=config.d_base_filters or None)
+    gan = GAN(generator, discriminator, latent_dim=config.latent_dim, loss=config.loss,
+              num_classes=num_classes, d_steps=config.d_steps, g_every=config.g_every,
+              gp_weight=config.gp_weight, clip_value=config.clip_value or None,
+              ls_targets=config.ls_targets, seed=config.seed)
+    gan.compile(d_optimizer=_optimizer(config, config.d_lr),
+                g_optimizer=_optimizer(config, config.g_lr))
+    return gan
+
+
+def build_dataset(config: config_lib.Config, *, seed: Optional[int] = None,
+                  repeat: bool = True, input_context=None) -> tf.data.Dataset:
+    """The training ``tf.data.Dataset`` of a config (global batches, images in [-1, 1]).
+
+    Args:
+        config: a validated config.
+        seed: shuffle seed (default ``config.seed``).
+        repeat: repeat forever.
+        input_context: a ``tf.distribute.InputContext`` (see ``tfgan.data``).
+
+    Returns:
+        Batches of images, or ``(images, labels)`` for a conditional config.
+
+    Raises:
+        ConfigError: a folder whose class subfolders do not match ``--num_classes``.
+    """
+    seed = config.seed if seed is None else seed
+    common = dict(batch_size=config.batch_size, with_labels=config.conditional, seed=seed,
+                  repeat=repeat, drop_remainder=True, input_context=input_context)
+    if config.dataset == "mnist":
+        return data_lib.mnist("train", image_size=config.image_size,
+                              data_dir=config.data_dir or None, cache=config.cache or None,
+                              shuffle=True, **common)
+    if config.dataset == "folder":
+        if config.conditional:
+            found = len(data_lib.class_names(config.data_dir))
+            if found != config.num_classes:
+                raise config_lib.ConfigError(
+                    f"--num_classes={config.num_classes} but --data_dir={config.data_dir} has "
+                    f"{found} class subfolders")
+        return data_lib.image_folder(config.data_dir, image_size=config.image_size,
+                                     channels=config.channels, cache=config.cache or None,
+                                     shuffle=True, **common)
+    return data_lib.synthetic(num_examples=config_lib.SYNTHETIC_EXAMPLES,
+                              image_size=config.image_size, channels=config.channels,
+                              num_classes=config.num_classes, **common)
+
+
+def make_checkpoint(gan: GAN) -> tf.train.Checkpoint:
+    """The ``tf.train.Checkpoint`` of a GAN's training state.
+
+    Both networks, both optimizers, the step (``batches_seen``) and the latent RNG state.
+    """
+    return tf.train.Checkpoint(generator=gan.generator, discriminator=gan.discriminator,
+                               d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer,
+                               batches_seen=gan.batches_seen,
+                               seed_state=gan.seed_generator.state)
+
+
+def checkpoint_steps(workdir: str):
+    """Steps of the checkpoints kept in ``workdir`` (ascending)."""
+    directory = os.path.join(workdir, CHECKPOINT_DIR)
+    state = tf.train.get_checkpoint_state(directory)
+    if state is None:
+        return []
+    steps = []
+    for path in state.all_model_checkpoint_paths:
+        suffix = path.rsplit("-", 1)[-1]
+        if suffix.isdigit():
+            steps.append(int(suffix))
+    return sorted(steps)
+
+
+def _checkpoint_path(workdir: str, step: Optional[int]) -> str:
+    directory = os.path.join(workdir, CHECKPOINT_DIR)
+    if step is None:
+        path = tf.train.latest_checkpoint(directory)
+        if path is None:
+            raise FileNotFoundError(f"no checkpoint in {directory}")
+        return path
+    steps = checkpoint_steps(workdir)
+    if step not in steps:
+        raise FileNotFoundError(f"no checkpoint of step {step} in {directory}; kept steps: "
+                                f"{', '.join(map(str, steps)) or 'none'}")
+    return os.path.join(directory, f"{CHECKPOINT_PREFIX}-{step}")
+
+
+def load_config(workdir: str) -> config_lib.Config:
+    """The ``Config`` saved in ``workdir/config.json``."""
+    path = os.path.join(workdir, CONFIG_FILE)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path} does not exist: {workdir} is not a tfgan work "
+                                "directory")
+    with open(path) as f:
+        return config_lib.Config.from_dict(json.load(f))
+
+
+def restore_gan(workdir: str, step: Optional[int] = None) -> Tuple[GAN, int, config_lib.Config]:
+    """Rebuilds a work directory's GAN in float32 from a checkpoint.
+
+    The networks are rebuilt under the ``float32`` policy whatever ``mixed_precision`` the
+    run trained with (checkpoints hold float32 variables either way), which is what sampling
+    and serving on any device want; the global policy is restored afterwards.
+
+    Args:
+        workdir: a work directory written by ``train_and_evaluate``.
+        step: the checkpoint's step (default: the latest).
+
+    Returns:
+        ``(gan, step, config)``.
+
+    Raises:
+        FileNotFoundError: no ``config.json`` or no such checkpoint.
+    """
+    config = load_config(workdir).validate(check_paths=False)
+    path = _checkpoint_path(workdir, step)
+    previous_policy = keras.config.dtype_policy()
+    distribute.set_precision("float32")
+    try:
+        gan = build_gan(config.replace(mixed_precision="float32"))
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+    status = make_checkpoint(gan).restore(path)
+    if config.mixed_precision != "mixed_float16":
+        status.assert_existing_objects_matched()
+    else:  # The loss-scale optimizer wrappers of the run are not rebuilt here.
+        status.expect_partial()
+    return gan, int(np.asarray(gan.batches_seen)), config
+
+
+# --------------------------------------------------------------------------------------------
+# The work directory
+
+
+def _write_json(path: str, values: Dict[str, Any]) -> None:
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(values, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def _clean_workdir(workdir: str) -> None:
+    for name in _RUN_ARTIFACTS + (_WORKER_SCRATCH,):
+        path = os.path.join(workdir, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
+
+
+def check_workdir(config: config_lib.Config, workdir: str) -> Optional[config_lib.Config]:
+    """Checks that ``workdir`` is empty or holds a run of the same config.
+
+    Returns:
+        The saved config, or None for a fresh work directory.
+
+    Raises:
+        ConfigError: the saved config differs outside ``config.RESUMABLE_FIELDS`` (the
+            message lists each field with its saved and new value and names ``--overwrite``),
+            or there are checkpoints without a ``config.json``.
+    """
+    path = os.path.join(workdir, CONFIG_FILE)
+    if not os.path.exists(path):
+        if checkpoint_steps(workdir):
+            raise config_lib.ConfigError(
+                f"{workdir} holds checkpoints but no {CONFIG_FILE}; pass --overwrite to start "
+                "afresh or choose another --workdir")
+        return None
+    try:
+        saved = load_config(workdir)
+    except (ValueError, TypeError) as e:
+        raise config_lib.ConfigError(
+            f"{path} cannot be read ({e}); pass --overwrite to start afresh or choose another "
+            "--workdir") from e
+    differing = [name for name in saved.diff(config)
+                 if name not in config_lib.RESUMABLE_FIELDS]
+    if differing:
+        details = "; ".join(f"--{name}: {getattr(saved, name)!r} (saved) vs "
+                            f"{getattr(config, name)!r} (now)" for name in differing)
+        raise config_lib.ConfigError(
+            f"{workdir} holds a run with a different config: {details}. Resume with the same "
+            f"flags, choose another --workdir, or pass --overwrite to start afresh (deletes "
+            f"the previous run)")
+    return saved
+
+
+# --------------------------------------------------------------------------------------------
+# Training
+
+
+def _log(message: str) -> None:
+    print(message, flush=True)
+
+
+def _is_finite_logs(logs) -> bool:
+    return all(math.isfinite(float(v)) for v in (logs or {}).values())
+
+
+def train_and_evaluate(config: config_lib.Config, workdir: str,
+                       overwrite: bool = False) -> Dict[str, Any]:
+    """Trains (or resumes) a run in ``workdir`` and exports its generator.
+
+    Args:
+        config: the run's config (validated here).
+        workdir: the work directory (created); see the module docstring for its contents.
+        overwrite: delete a previous run's artifacts in ``workdir`` and start afresh.
+
+    Returns:
+        ``{"step", "start_step", "checkpoint", "export_path", "workdir", "seconds"}``.
+
+    Raises:
+        ConfigError: an invalid config or a work directory holding a different run.
+        TrainingInterrupted: SIGINT/SIGTERM during training (a checkpoint was saved).
+        RuntimeError: the losses became NaN or infinite (nothing saved over the last good
+            checkpoint).
+    """
+    started = time.time()
+    config.validate(check_paths=True)
+    workdir = os.path.abspath(os.path.expanduser(workdir))
+    os.makedirs(workdir, exist_ok=True)
+
+    distribute.set_precision(config.mixed_precision)
+    strategy = distribute.get_strategy(config.strategy)
+    chief = distribute.is_chief(strategy)
+
+    if overwrite and chief:
+        _clean_workdir(workdir)
+    check_workdir(config, workdir)
+    if chief:
+        _write_json(os.path.join(workdir, CONFIG_FILE), config.to_dict())
+
+    # Non-chief workers of a cluster save into scratch space (collective ops need every
+    # worker to take part in a save) and delete it.
+    scratch = None
+    checkpoint_dir = os.path.join(workdir, CHECKPOINT_DIR)
+    if not chief:
+        scratch = os.path.join(workdir, _WORKER_SCRATCH,
+                               f"worker-{distribute.worker_id(strategy)}")
+        checkpoint_dir = os.path.join(scratch, CHECKPOINT_DIR)
+
+    keras.utils.set_random_seed(config.seed)
+    with strategy.scope():
+        gan = build_gan(config)
+        checkpoint = make_checkpoint(gan)
+        manager = tf.train.CheckpointManager(
+            checkpoint, os.path.join(workdir, CHECKPOINT_DIR),
+            max_to_keep=config.keep_checkpoints, checkpoint_name=CHECKPOINT_PREFIX)
+        if manager.latest_checkpoint:
+            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        if not chief:
+            manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=1,
+                                                 checkpoint_name=CHECKPOINT_PREFIX)
+    start_step = int(np.asarray(gan.batches_seen))
+    remaining = config.train_steps - start_step
+    if start_step:
+        _log(f"Resuming {workdir} from step {start_step} ({manager.latest_checkpoint or ''})")
+    else:
+        _log(f"Training {config.arch}/{config.loss} in {workdir} for {config.train_steps} "
+             f"steps (strategy {type(strategy).__name__}, {config.mixed_precision})")
+
+    summary_writer = (tf.summary.create_file_writer(os.path.join(workdir, TENSORBOARD_DIR))
+                      if chief else None)
+    sample_grid = callbacks_lib.SampleGrid(
+        os.path.join(workdir, SAMPLES_DIR), every_n_steps=config.sample_every,
+        num_samples=config.num_samples, seed=config.seed, summary_writer=summary_writer,
+        write_on_train_end=False)
+    stop_on_signal = callbacks_lib.StopOnSignal()
+    periodic_checkpoint = callbacks_lib.PeriodicCheckpoint(manager, config.checkpoint_every)
+    callbacks = [stop_on_signal, periodic_checkpoint]
+    if chief:
+        callbacks = [
+            stop_on_signal,
+            callbacks_lib.MetricsLogger(os.path.join(workdir, METRICS_FILE),
+                                        every_n_steps=config.log_every,
+                                        summary_writer=summary_writer),
+            periodic_checkpoint,
+            sample_grid,
+            callbacks_lib.ProgressLogger(config.train_steps, every_n_steps=config.log_every),
+        ]
+
+    logs = {}
+    if remaining > 0:
+        # A different shuffle order per resumption, reproducible from the config.
+        dataset = build_dataset(config, seed=config.seed + start_step)
+        try:
+            history = gan.fit(dataset, steps_per_epoch=remaining, epochs=1, verbose=0,
+                              shuffle=False, callbacks=callbacks)
+            logs = {k: v[-1] for k, v in history.history.items() if v}
+        except KeyboardInterrupt as interrupt:
+            # A second Ctrl-C, or one outside fit's batches: save what we have.
+            stop_on_signal.restore()
+            step = int(np.asarray(gan.batches_seen))
+            path = manager.save(checkpoint_number=step) if step > start_step else None
+            raise TrainingInterrupted(signal.SIGINT, step,
+                                      path or manager.latest_checkpoint) from interrupt
+        finally:
+            stop_on_signal.restore()
+    else:
+        _log(f"Already trained to step {start_step} (--train_steps={config.train_steps}).")
+
+    step = int(np.asarray(gan.batches_seen))
+    if not _is_finite_logs(logs):
+        raise RuntimeError(f"training diverged at step {step}: non-finite metrics {logs}; the "
+                           f"last good checkpoint is {manager.latest_checkpoint}")
+    # Save the final state (unless the periodic callback just did).
+    if _latest_step(manager) != step:
+        manager.save(checkpoint_number=step)
+    checkpoint_path = manager.latest_checkpoint
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    result = {"workdir": workdir, "start_step": start_step, "step": step,
+              "checkpoint": checkpoint_path if chief else None, "export_path": None}
+    if chief:
+        sample_grid.set_model(gan)
+        if sample_grid.last_written_step != step and not os.path.exists(
+                os.path.join(workdir, SAMPLES_DIR, f"step_{step:07d}.png")):
+            sample_grid.write(step)
+        metrics_path = os.path.join(workdir, METRICS_FILE)
+        if os.path.exists(metrics_path) and callbacks_lib.read_metrics_csv(metrics_path):
+            callbacks_lib.plot_loss_curve(
+                metrics_path, os.path.join(workdir, LOSS_CURVE_FILE),
+                title=f"{config.arch} / {config.loss} ({os.path.basename(workdir)})")
+        summary_writer.close()
+
+    if stop_on_signal.received is not None:
+        _log(f"Stopped at step {step}; checkpoint saved to {checkpoint_path}. Run the same "
+             "command again to resume.")
+        raise TrainingInterrupted(stop_on_signal.received, step, checkpoint_path)
+
+    if chief:
+        result["export_path"] = _export(config, workdir, step, fresh=overwrite)
+    result["seconds"] = time.time() - started
+    _log(f"Done: step {step}, {result['seconds']:.0f} s. Export: {result['export_path']}")
+    return result
+
+
+def _latest_step(manager: tf.train.CheckpointManager) -> Optional[int]:
+    """The step number of a manager's latest checkpoint (None if there is none)."""
+    latest = manager.latest_checkpoint
+    if latest is None:
+        return None
+    suffix = latest.rsplit("-", 1)[-1]
+    return int(suffix) if suffix.isdigit() else None
+
+
+def export_dir_of(config: config_lib.Config, workdir: str) -> str:
+    """``config.export_dir``, or ``<workdir>/export`` when it is empty."""
+    return config.export_dir or os.path.join(workdir, EXPORT_DIR)
+
+
+def _export(config: config_lib.Config, workdir: str, step: int, fresh: bool) -> str:
+    """Exports the checkpoint of ``step`` as ``<export_dir>/<step>`` (float32 networks)."""
+    export_dir = export_dir_of(config, workdir)
+    path = os.path.join(export_dir, str(step))
+    if os.path.exists(path) and not fresh:
+        _log(f"Export {path} exists; not exporting again.")
+        return path
+    gan, _, _ = restore_gan(workdir, step)
+    return export_lib.export_generator(gan, export_dir, version=step, overwrite=fresh)
