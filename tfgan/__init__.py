@@ -5,11 +5,12 @@ The public API::
     tfgan.GAN                      the keras.Model that trains every system
     tfgan.losses                   loss pairs of discriminator logits, gradient penalty, clipping
     tfgan.networks                 build_generator / build_discriminator by architecture name
+    tfgan.data                     mnist() / image_folder() / synthetic(): tf.data pipelines in [-1, 1]
 """
 
-from tfgan import losses, networks
+from tfgan import data, losses, networks
 from tfgan.gan import GAN
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "losses", "networks", "__version__"]
+__all__ = ["GAN", "data", "losses", "networks", "__version__"]
