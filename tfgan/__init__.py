@@ -5,12 +5,16 @@ The public API::
     tfgan.GAN                      the keras.Model that trains every system
     tfgan.losses                   loss pairs of discriminator logits, gradient penalty, clipping
     tfgan.networks                 build_generator / build_discriminator by architecture name
+    tfgan.export_generator         the generator as a TensorFlow Serving SavedModel (atomic)
+    tfgan.load_generator           load such an export with TensorFlow alone
     tfgan.data                     mnist() / image_folder() / synthetic(): tf.data pipelines in [-1, 1]
 """
 
-from tfgan import data, losses, networks
+from tfgan import data, export, losses, networks
+from tfgan.export import export_generator, load_generator
 from tfgan.gan import GAN
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "data", "losses", "networks", "__version__"]
+__all__ = ["GAN", "data", "export", "export_generator", "load_generator", "losses", "networks",
+           "__version__"]
