@@ -43,6 +43,7 @@ __all__ = [
     "StopOnSignal",
     "global_step",
     "image_grid",
+    "interval_logs",
     "plot_loss_curve",
     "read_metrics_csv",
     "save_image_grid",
@@ -166,6 +167,20 @@ def global_step(model) -> Optional[int]:
     if variable is None:
         return None
     return int(np.asarray(variable))
+
+
+def interval_logs(model, logs) -> Dict[str, float]:
+    """``logs`` as floats, with NaN for metrics that saw no update since their last reset.
+
+    A ``tfgan.GAN`` with ``g_every > 1`` updates ``g_loss`` only on some batches; an interval
+    without a generator update then reports NaN (blank in the CSV) rather than a fake 0.
+    """
+    values = {k: float(v) for k, v in (logs or {}).items()}
+    for metric in getattr(model, "metrics", []):
+        count = getattr(metric, "count", None)
+        if metric.name in values and count is not None and float(np.asarray(count)) == 0:
+            values[metric.name] = float("nan")
+    return values
 
 
 class _StepCallback(keras.callbacks.Callback):
@@ -367,6 +382,7 @@ class MetricsLogger(_StepCallback):
         self.reset_metrics = reset_metrics
         self._columns = None
         self._last = None  # (step, time) of the previous row
+        self._reset_pending = False
 
     def _truncate_after(self, step: int) -> None:
         if not os.path.exists(self.path):
@@ -396,7 +412,7 @@ class MetricsLogger(_StepCallback):
         last_step, last_time = self._last
         rate = (step - last_step) / max(now - last_time, 1e-9) if step > last_step else 0.0
         row = {"step": step}
-        logs = dict(logs or {})
+        logs = interval_logs(self.model, logs)
         # The model's metric order (d_loss, g_loss, gp, d_real, d_fake), then anything else.
         for name in [m.name for m in self.model.metrics] + sorted(logs):
             if name in logs and name not in row:
@@ -410,12 +426,11 @@ class MetricsLogger(_StepCallback):
             writer = csv.DictWriter(f, fieldnames=self._columns, extrasaction="ignore")
             if new_file:
                 writer.writeheader()
-            writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) and k != "time" else v)
-                             for k, v in row.items()})
+            writer.writerow({k: _format_cell(k, v) for k, v in row.items()})
         if self.summary_writer is not None:
             with self.summary_writer.as_default():
                 for key, value in row.items():
-                    if key in ("step", "time"):
+                    if key in ("step", "time") or not math.isfinite(value):
                         continue
                     name = key if key == "steps_per_sec" else f"metrics/{key}"
                     write_scalar_summary(name, value, step)
@@ -427,14 +442,26 @@ class MetricsLogger(_StepCallback):
         step = self._step()
         if step % self.every_n_steps == 0 and step > self._last[0]:
             self._write_row(step, logs)
-            if self.reset_metrics:
-                for metric in self.model.metrics:
-                    metric.reset_state()
+            # Reset before the next batch, not now: other callbacks still read this batch's
+            # values in their on_train_batch_end.
+            self._reset_pending = self.reset_metrics
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._reset_pending:
+            for metric in self.model.metrics:
+                metric.reset_state()
+            self._reset_pending = False
 
     def on_train_end(self, logs=None):
         step = self._step()
         if step > self._last[0] and logs:
             self._write_row(step, logs)
+
+
+def _format_cell(key, value):
+    if not isinstance(value, float) or key == "time":
+        return value
+    return "" if math.isnan(value) else f"{value:.6g}"
 
 
 def plot_loss_curve(csv_path: str, png_path: str, title: Optional[str] = None) -> str:
@@ -548,10 +575,11 @@ class ProgressLogger(_StepCallback):
             parts.append(f"{self._rate:.2f} steps/s")
             if step < self.total_steps:
                 parts.append(f"ETA {_format_duration((self.total_steps - step) / self._rate)}")
-        logs = dict(logs or {})
+        logs = interval_logs(self.model, logs)
         for key in [m.name for m in self.model.metrics] + sorted(logs):
             if key in logs:
-                parts.append(f"{key} {float(logs.pop(key)):.4g}")
+                value = logs.pop(key)
+                parts.append(f"{key} {value:.4g}" if math.isfinite(value) else f"{key} n/a")
         return " - ".join(parts)
 
     def _update_rate(self, step: int, now: float, printing: bool) -> None:

@@ -162,15 +162,22 @@ def build_dataset(config: config_lib.Config, *, seed: Optional[int] = None,
                               num_classes=config.num_classes, **common)
 
 
-def make_checkpoint(gan: GAN) -> tf.train.Checkpoint:
+def make_checkpoint(gan: GAN, include_optimizers: bool = True) -> tf.train.Checkpoint:
     """The ``tf.train.Checkpoint`` of a GAN's training state.
 
     Both networks, both optimizers, the step (``batches_seen``) and the latent RNG state.
+
+    Args:
+        gan: the GAN.
+        include_optimizers: False for inference (``restore_gan``): the optimizer slots are
+            then left in the file, which also lets a ``mixed_float16`` run (whose optimizers
+            are ``LossScaleOptimizer`` wrappers) be restored into float32 networks.
     """
-    return tf.train.Checkpoint(generator=gan.generator, discriminator=gan.discriminator,
-                               d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer,
-                               batches_seen=gan.batches_seen,
-                               seed_state=gan.seed_generator.state)
+    objects = dict(generator=gan.generator, discriminator=gan.discriminator,
+                   batches_seen=gan.batches_seen, seed_state=gan.seed_generator.state)
+    if include_optimizers:
+        objects.update(d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer)
+    return tf.train.Checkpoint(**objects)
 
 
 def checkpoint_steps(workdir: str):
@@ -212,11 +219,13 @@ def load_config(workdir: str) -> config_lib.Config:
 
 
 def restore_gan(workdir: str, step: Optional[int] = None) -> Tuple[GAN, int, config_lib.Config]:
-    """Rebuilds a work directory's GAN in float32 from a checkpoint.
+    """Rebuilds a work directory's GAN in float32 from a checkpoint, for inference.
 
     The networks are rebuilt under the ``float32`` policy whatever ``mixed_precision`` the
     run trained with (checkpoints hold float32 variables either way), which is what sampling
-    and serving on any device want; the global policy is restored afterwards.
+    and serving on any device want; the global policy is restored afterwards. The optimizers
+    are fresh (their state is not restored): to continue training, run
+    ``train_and_evaluate`` on the work directory.
 
     Args:
         workdir: a work directory written by ``train_and_evaluate``.
@@ -236,11 +245,8 @@ def restore_gan(workdir: str, step: Optional[int] = None) -> Tuple[GAN, int, con
         gan = build_gan(config.replace(mixed_precision="float32"))
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
-    status = make_checkpoint(gan).restore(path)
-    if config.mixed_precision != "mixed_float16":
-        status.assert_existing_objects_matched()
-    else:  # The loss-scale optimizer wrappers of the run are not rebuilt here.
-        status.expect_partial()
+    make_checkpoint(gan, include_optimizers=False).restore(
+        path).assert_existing_objects_matched().expect_partial()
     return gan, int(np.asarray(gan.batches_seen)), config
 
 
@@ -475,3 +481,136 @@ def _export(config: config_lib.Config, workdir: str, step: int, fresh: bool) -> 
         return path
     gan, _, _ = restore_gan(workdir, step)
     return export_lib.export_generator(gan, export_dir, version=step, overwrite=fresh)
+
+
+# --------------------------------------------------------------------------------------------
+# Sampling (bin/generate.py)
+
+
+class Sampler:
+    """Generates (and scores) images from a ``GAN`` or an exported SavedModel alike.
+
+    Build it with ``Sampler.from_gan(gan)`` or ``Sampler.from_export(path)`` (a SavedModel
+    or a base export directory; TensorFlow only, see ``tfgan.export.load_generator``).
+
+    Attributes:
+        latent_dim: size of ``z``.
+        num_classes: number of classes, or None (unconditional, or unknown for an export
+            without metadata while ``conditional`` is True).
+        conditional: whether labels are required.
+        can_score: whether a discriminator score is available (for top-k).
+    """
+
+    def __init__(self, generate_fn, score_fn, latent_dim, num_classes, conditional):
+        self._generate_fn = generate_fn
+        self._score_fn = score_fn
+        self.latent_dim = int(latent_dim)
+        self.num_classes = num_classes
+        self.conditional = bool(conditional)
+
+    @property
+    def can_score(self) -> bool:
+        return self._score_fn is not None
+
+    @classmethod
+    def from_gan(cls, gan: GAN) -> "Sampler":
+        def generate(z, labels):
+            return np.asarray(gan.generate(z=z, labels=labels))
+
+        def score(images, labels):
+            inputs = images if labels is None else [images, tf.constant(labels, tf.int32)]
+            logits = gan.discriminator(inputs, training=False)
+            return np.asarray(tf.reshape(tf.cast(logits, tf.float32), [-1]))
+
+        return cls(generate, score, gan.latent_dim, gan.num_classes, gan.conditional)
+
+    @classmethod
+    def from_export(cls, path: str) -> "Sampler":
+        exported = export_lib.load_generator(path)
+        score = exported.score if exported.has_score else None
+        return cls(lambda z, labels: exported(z, labels), score, exported.latent_dim,
+                   exported.num_classes, exported.conditional)
+
+    def generate(self, z, labels=None, batch_size: int = 64) -> np.ndarray:
+        """Images for latent vectors ``z`` (and labels), in chunks of ``batch_size``."""
+        chunks = []
+        for start in range(0, len(z), batch_size):
+            chunk_labels = None if labels is None else labels[start:start + batch_size]
+            chunks.append(self._generate_fn(z[start:start + batch_size], chunk_labels))
+        return np.concatenate(chunks)
+
+    def score(self, images, labels=None, batch_size: int = 64) -> np.ndarray:
+        """Discriminator logits of ``images`` (higher: rated more real)."""
+        if self._score_fn is None:
+            raise ValueError("no discriminator score available (the export was made without "
+                             "the 'score' signature); sample from the work directory instead")
+        chunks = []
+        for start in range(0, len(images), batch_size):
+            chunk_labels = None if labels is None else labels[start:start + batch_size]
+            chunks.append(np.reshape(self._score_fn(images[start:start + batch_size],
+                                                    chunk_labels), [-1]))
+        return np.concatenate(chunks)
+
+    def default_labels(self, num: int) -> np.ndarray:
+        """``num`` labels in class blocks (class 0 first): one grid row per class when
+        ``num`` is a multiple of ``num_classes``."""
+        if not self.num_classes:
+            raise ValueError("this generator is conditional but its number of classes is "
+                             "unknown: pass --labels")
+        per_class = int(math.ceil(num / self.num_classes))
+        return (np.arange(num) // per_class).astype(np.int32)
+
+    def sample(self, num: int, labels=None, top_k_of: Optional[int] = None, seed: int = 0,
+               batch_size: int = 64):
+        """Draws ``num`` images, optionally the best by discriminator score.
+
+        Args:
+            num: number of images returned.
+            labels: for a conditional generator, ``[num]`` class ids, one id for all, or None
+                for ``default_labels(num)``; must be None for an unconditional one.
+            top_k_of: if given, draw this many candidates (at least ``num``) and keep the
+                ``num`` with the highest score (for a conditional generator, the best per
+                requested label, drawing candidates for each label in proportion).
+            seed: seed of the latent draws.
+            batch_size: generation chunk size.
+
+        Returns:
+            ``(images [num, H, W, C] float32 in [-1, 1], labels [num] int32 or None)``;
+            top-k images come best first (within each label).
+        """
+        if self.conditional:
+            if labels is None:
+                labels = self.default_labels(num)
+            labels = np.asarray(labels, dtype=np.int32)
+            if labels.ndim == 0:
+                labels = np.full([num], int(labels), np.int32)
+            if labels.shape != (num,):
+                raise ValueError(f"labels must be one id or {num} ids, got {labels.shape[0]}")
+            if self.num_classes and (labels.min() < 0 or labels.max() >= self.num_classes):
+                raise ValueError(f"labels must lie in [0, {self.num_classes})")
+        elif labels is not None:
+            raise ValueError("labels were given but the generator is unconditional")
+        rng = np.random.default_rng(seed)
+        if top_k_of is None:
+            z = rng.standard_normal((num, self.latent_dim)).astype(np.float32)
+            return self.generate(z, labels, batch_size), labels
+        if top_k_of < num:
+            raise ValueError(f"candidates ({top_k_of}) must be at least the number of images "
+                             f"kept ({num})")
+        if labels is None:
+            z = rng.standard_normal((top_k_of, self.latent_dim)).astype(np.float32)
+            images = self.generate(z, None, batch_size)
+            best = np.argsort(-self.score(images, None, batch_size), kind="stable")[:num]
+            return images[best], None
+        out = np.zeros((num,), dtype=object)
+        for label in np.unique(labels):
+            slots = np.flatnonzero(labels == label)
+            count = max(len(slots), int(round(top_k_of * len(slots) / num)))
+            z = rng.standard_normal((count, self.latent_dim)).astype(np.float32)
+            cand_labels = np.full([count], label, np.int32)
+            images = self.generate(z, cand_labels, batch_size)
+            best = np.argsort(-self.score(images, cand_labels, batch_size),
+                              kind="stable")[:len(slots)]
+            for slot, index in zip(slots, best):
+                out[slot] = images[index]
+        return np.stack(list(out)), labels
