@@ -153,6 +153,10 @@ class GAN(keras.Model):
         self.gp_tracker = keras.metrics.Mean(name="gp") if self.gp_weight > 0 else None
         self.d_optimizer = None
         self.g_optimizer = None
+        # The GAN's own state (counter, seed) exists now and the networks build themselves on
+        # first use; marking the model built stops Keras from tracing call() on the dataset's
+        # x alone (without labels) to build it.
+        self.built = True
 
     # ----------------------------------------------------------------------------------------
     # Keras plumbing

@@ -170,6 +170,7 @@ class _Options(NamedTuple):
     norm: str = "batch"  # Discriminator only; generators always use BatchNorm.
     spectral_norm: bool = False
     dropout: float = 0.0
+    sync_batch_norm: bool = False  # Batch statistics over all replicas of a tf.distribute run.
 
 
 def _kernel_init(dcgan_init: bool = True):
@@ -187,7 +188,8 @@ def _gamma_init(dcgan_init: bool = True):
 
 def _batch_norm(opts: _Options) -> keras.layers.Layer:
     return keras.layers.BatchNormalization(
-        momentum=_BN_MOMENTUM, epsilon=_BN_EPSILON, gamma_initializer=_gamma_init(opts.dcgan_init)
+        momentum=_BN_MOMENTUM, epsilon=_BN_EPSILON, gamma_initializer=_gamma_init(opts.dcgan_init),
+        synchronized=opts.sync_batch_norm,
     )
 
 
@@ -351,6 +353,7 @@ def build_generator(
     *,
     label_embedding_dim: int = 32,
     base_filters: Optional[int] = None,
+    sync_batch_norm: bool = False,
     name: str = "generator",
 ) -> keras.Model:
     """Builds a generator network.
@@ -364,6 +367,8 @@ def build_generator(
         label_embedding_dim: size of the label embedding concatenated to ``z``.
         base_filters: width of the narrowest hidden layer (``ngf`` for ``"dcgan_transpose"``);
             None for the architecture's default (mlp 128, dcgan 64, dcgan_transpose 64).
+        sync_batch_norm: compute BatchNorm statistics over the global batch of all replicas
+            (``synchronized=True``), so a step does not depend on how the batch is split.
         name: the model's name.
 
     Returns:
@@ -382,7 +387,7 @@ def build_generator(
     num_classes = _check_num_classes(num_classes)
     label_embedding_dim = _check_positive_int("label_embedding_dim", label_embedding_dim)
     base = _check_base_filters(arch, "generator", base_filters)
-    opts = _Options(dcgan_init=arch != "mlp")
+    opts = _Options(dcgan_init=arch != "mlp", sync_batch_norm=bool(sync_batch_norm))
 
     z = keras.Input(shape=(latent_dim,), name="z")
     inputs, h = [z], z
@@ -488,6 +493,7 @@ def build_discriminator(
     dropout: float = 0.0,
     label_embedding_dim: int = 32,
     base_filters: Optional[int] = None,
+    sync_batch_norm: bool = False,
     name: str = "discriminator",
 ) -> keras.Model:
     """Builds a discriminator (or WGAN critic) network returning logits.
@@ -508,6 +514,7 @@ def build_discriminator(
         label_embedding_dim: size of the label embedding.
         base_filters: width of the narrowest hidden layer (``ndf`` for ``"dcgan_transpose"``);
             None for the architecture's default (mlp 256, dcgan 16, dcgan_transpose 64).
+        sync_batch_norm: compute BatchNorm statistics over the global batch of all replicas.
         name: the model's name.
 
     Returns:
@@ -532,7 +539,7 @@ def build_discriminator(
     base = _check_base_filters(arch, "discriminator", base_filters)
     opts = _Options(
         dcgan_init=arch != "mlp", norm=norm, spectral_norm=bool(spectral_norm),
-        dropout=float(dropout),
+        dropout=float(dropout), sync_batch_norm=bool(sync_batch_norm),
     )
 
     images = keras.Input(shape=image_shape, name="image")
