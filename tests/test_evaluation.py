@@ -1,0 +1,416 @@
+"""Tests for tfgan.evaluation: FID / KID / Inception score, extractors, the MNIST classifier."""
+
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan import evaluation
+
+SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared/data/mnist/mnist.npz"
+
+
+def random_spd(rng, d, scale=1.0):
+    a = rng.normal(size=(d, d))
+    return scale * (a @ a.T / d + 0.1 * np.eye(d))
+
+
+# --------------------------------------------------------------------------------------------
+# Fréchet distance
+# --------------------------------------------------------------------------------------------
+
+
+def test_frechet_distance_one_dimensional_closed_form():
+    # N(m1, s1^2) vs N(m2, s2^2): (m1 - m2)^2 + (s1 - s2)^2.
+    fd = evaluation.frechet_distance_from_stats([1.0], [[4.0]], [-2.0], [[9.0]])
+    assert fd == pytest.approx(9.0 + 1.0, rel=1e-12)
+
+
+def test_frechet_distance_diagonal_closed_form():
+    mu1, mu2 = np.array([0.0, 1.0, 2.0, 3.0]), np.array([1.0, 1.0, 0.0, 3.5])
+    var1, var2 = np.array([1.0, 2.0, 0.5, 4.0]), np.array([2.0, 2.0, 3.0, 0.25])
+    expected = np.sum((mu1 - mu2) ** 2) + np.sum((np.sqrt(var1) - np.sqrt(var2)) ** 2)
+    fd = evaluation.frechet_distance_from_stats(mu1, np.diag(var1), mu2, np.diag(var2))
+    assert fd == pytest.approx(expected, rel=1e-12)
+
+
+def test_frechet_distance_general_gaussians_closed_form():
+    # Non-commuting covariances: tr((S1 S2)^1/2) = sum of sqrt of the eigenvalues of S1 S2,
+    # computed here by a different route (non-symmetric eigvals) than the module's.
+    rng = np.random.default_rng(0)
+    d = 4
+    mu1, mu2 = rng.normal(size=d), rng.normal(size=d)
+    s1, s2 = random_spd(rng, d), random_spd(rng, d, scale=3.0)
+    trace_sqrt = np.sum(np.sqrt(np.linalg.eigvals(s1 @ s2).real))
+    expected = np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2 * trace_sqrt
+    assert evaluation.frechet_distance_from_stats(mu1, s1, mu2, s2) == pytest.approx(
+        expected, rel=1e-10)
+    # Symmetric in its two arguments.
+    assert evaluation.frechet_distance_from_stats(mu2, s2, mu1, s1) == pytest.approx(
+        expected, rel=1e-10)
+
+
+def test_frechet_distance_of_samples_matches_closed_form():
+    rng = np.random.default_rng(1)
+    d, n = 4, 200_000
+    mu1, mu2 = np.zeros(d), np.array([0.5, -0.5, 1.0, 0.0])
+    s1, s2 = random_spd(rng, d), random_spd(rng, d, scale=2.0)
+    x = rng.multivariate_normal(mu1, s1, size=n)
+    y = rng.multivariate_normal(mu2, s2, size=n)
+    exact = evaluation.frechet_distance_from_stats(mu1, s1, mu2, s2)
+    assert evaluation.frechet_distance(x, y) == pytest.approx(exact, abs=0.03)
+    mu, sigma = evaluation.activation_statistics(x)
+    assert mu.dtype == np.float64 and sigma.shape == (d, d)
+    np.testing.assert_allclose(sigma, s1, atol=0.03)
+
+
+@pytest.mark.parametrize("n, d", [(500, 8), (50, 64)])  # (50, 64): singular covariance
+def test_frechet_distance_of_a_set_with_itself_is_zero(n, d):
+    x = np.maximum(np.random.default_rng(2).normal(size=(n, d)), 0).astype(np.float32)
+    assert evaluation.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-8)
+    assert evaluation.frechet_distance(x, x + 1.0) == pytest.approx(d, rel=1e-6)
+
+
+def test_frechet_distance_rejects_bad_input():
+    with pytest.raises(ValueError, match="same number of features"):
+        evaluation.frechet_distance(np.zeros((5, 3)), np.zeros((5, 4)))
+    with pytest.raises(ValueError, match="at least 2"):
+        evaluation.frechet_distance(np.zeros((1, 3)), np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        evaluation.frechet_distance(np.full((5, 3), np.nan), np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="shape"):
+        evaluation.frechet_distance_from_stats(np.zeros(3), np.eye(3), np.zeros(3), np.eye(4))
+
+
+# --------------------------------------------------------------------------------------------
+# Kernel inception distance
+# --------------------------------------------------------------------------------------------
+
+
+def brute_force_mmd2(x, y):
+    """The unbiased MMD^2 with k(a, b) = (a.b / d + 1)^3, by explicit loops."""
+    m, d = x.shape
+    k = lambda a, b: (a @ b / d + 1.0) ** 3  # noqa: E731
+    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    yy = sum(k(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    xy = sum(k(x[i], y[j]) for i in range(m) for j in range(m)) / (m * m)
+    return xx + yy - 2 * xy
+
+
+def test_kid_matches_brute_force_estimator():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(12, 5)), rng.normal(size=(12, 5)) + 0.3
+    # subset_size = N and a single subset: the estimator on the whole (permuted) sets.
+    mean, std = evaluation.kernel_inception_distance(x, y, num_subsets=1, subset_size=12)
+    assert mean == pytest.approx(brute_force_mmd2(x, y), rel=1e-10)
+    assert std == 0.0
+
+
+def test_kid_estimator_is_unbiased():
+    # Over many independent small samples of one distribution the estimates average to 0 within
+    # their standard error, while the biased (V-statistic) version is clearly positive.
+    rng = np.random.default_rng(4)
+    m, d, trials = 20, 8, 400
+    unbiased, biased = [], []
+    for _ in range(trials):
+        x, y = rng.normal(size=(m, d)), rng.normal(size=(m, d))
+        kxx = evaluation._polynomial_kernel(x, x)
+        kyy = evaluation._polynomial_kernel(y, y)
+        kxy = evaluation._polynomial_kernel(x, y)
+        unbiased.append(evaluation._mmd2_unbiased(kxx, kyy, kxy))
+        biased.append((kxx.sum() + kyy.sum() - 2 * kxy.sum()) / m ** 2)
+    standard_error = np.std(unbiased) / np.sqrt(trials)
+    assert abs(np.mean(unbiased)) < 4 * standard_error
+    assert np.mean(biased) > 10 * standard_error
+
+
+def test_kid_near_zero_for_equal_and_positive_for_shifted_distributions():
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(2000, 16)), rng.normal(size=(2000, 16))
+    same, same_std = evaluation.kernel_inception_distance(x, y, num_subsets=20, subset_size=500)
+    shifted, shifted_std = evaluation.kernel_inception_distance(x, y + 0.25, num_subsets=20,
+                                                                subset_size=500)
+    assert abs(same) < 2 * same_std
+    assert shifted > 5 * shifted_std and shifted > 20 * abs(same)
+    # Reproducible with a seed; subset_size is clipped to the sample sizes.
+    assert evaluation.kernel_inception_distance(x, y, 5, 100, seed=7) == \
+        evaluation.kernel_inception_distance(x, y, 5, 100, seed=7)
+    evaluation.kernel_inception_distance(x[:30], y, num_subsets=2, subset_size=1000)
+    with pytest.raises(ValueError, match="subset_size"):
+        evaluation.kernel_inception_distance(x, y, subset_size=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Inception score
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num_classes", [10, 7])
+def test_inception_score_of_uniform_one_hot_predictions_is_num_classes(num_classes):
+    logits = 50.0 * np.eye(num_classes)[np.arange(100 * num_classes) % num_classes]
+    mean, std = evaluation.inception_score(logits, splits=10)
+    assert mean == pytest.approx(num_classes, rel=1e-9)
+    assert std == pytest.approx(0.0, abs=1e-9)
+
+
+def test_inception_score_of_constant_predictions_is_one():
+    logits = np.tile(np.random.default_rng(6).normal(size=(1, 10)), (500, 1))
+    assert evaluation.inception_score(logits, splits=5) == pytest.approx((1.0, 0.0), abs=1e-9)
+    # One confident class for every sample: also 1.
+    assert evaluation.inception_score(np.tile(100.0 * np.eye(10)[3], (100, 1)), splits=2)[0] == \
+        pytest.approx(1.0, abs=1e-9)
+
+
+def test_inception_score_bounds_and_shift_invariance():
+    logits = np.random.default_rng(7).normal(size=(1000, 10)) * 3
+    mean, std = evaluation.inception_score(logits)
+    assert 1.0 < mean < 10.0 and std > 0
+    assert evaluation.inception_score(logits + 123.0)[0] == pytest.approx(mean, rel=1e-9)
+    with pytest.raises(ValueError, match="splits"):
+        evaluation.inception_score(logits[:5], splits=10)
+
+
+# --------------------------------------------------------------------------------------------
+# Extractors and batching (a tiny model, no real data)
+# --------------------------------------------------------------------------------------------
+
+
+def tiny_extractor(image_size=8, channels=1, with_logits=True):
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((image_size, image_size, channels))
+    features = keras.layers.Dense(3, name="f")(keras.layers.Flatten()(inputs))
+    outputs = [features, keras.layers.Dense(4)(features)] if with_logits else features
+    return evaluation.FeatureExtractor(keras.Model(inputs, outputs), image_size=image_size,
+                                       channels=channels, name="tiny")
+
+
+def test_feature_extractor_converts_and_resizes():
+    extractor = tiny_extractor()
+    assert (extractor.feature_dim, extractor.num_classes) == (3, 4)
+    grey = np.random.default_rng(8).uniform(-1, 1, size=(5, 8, 8, 1)).astype(np.float32)
+    features, logits = extractor(grey)
+    assert features.dtype == tf.float32 and tuple(features.shape) == (5, 3)
+    assert tuple(logits.shape) == (5, 4)
+    # RGB with three equal channels is the same grey image; [B, H, W] gets a channel axis.
+    np.testing.assert_allclose(extractor(np.repeat(grey, 3, axis=-1))[0], features, atol=1e-4)
+    np.testing.assert_allclose(extractor(grey[..., 0])[0], features, atol=1e-6)
+    # uint8 in [0, 255] is scaled to [-1, 1].
+    as_uint8 = np.array([0, 255], np.uint8)[np.random.default_rng(9).integers(0, 2, (2, 8, 8, 1))]
+    np.testing.assert_allclose(extractor(as_uint8)[0],
+                               extractor(as_uint8.astype(np.float32) / 127.5 - 1)[0], atol=1e-6)
+    # Other sizes are resized.
+    assert tuple(extractor(np.zeros((2, 16, 16, 1), np.float32))[0].shape) == (2, 3)
+    rgb_extractor = tiny_extractor(channels=3, with_logits=False)
+    features, logits = rgb_extractor(grey)
+    assert tuple(features.shape) == (5, 3) and logits is None
+    assert rgb_extractor.num_classes is None
+
+
+def test_compute_activations_from_arrays_datasets_and_functions():
+    extractor = tiny_extractor()
+    images = np.random.default_rng(10).uniform(-1, 1, size=(23, 8, 8, 1)).astype(np.float32)
+    expected_features, expected_logits = (np.asarray(t) for t in extractor(images))
+
+    features, logits = evaluation.compute_activations(extractor, images, batch_size=5)
+    assert features.dtype == np.float32 and features.shape == (23, 3)
+    np.testing.assert_allclose(features, expected_features, atol=1e-5)
+    np.testing.assert_allclose(logits, expected_logits, atol=1e-5)
+    # The first num_samples; all when there are fewer.
+    assert evaluation.compute_activations(extractor, images, num_samples=7)[0].shape == (7, 3)
+    assert evaluation.compute_activations(extractor, images, num_samples=99)[0].shape == (23, 3)
+
+    labels = np.zeros(23, np.int32)
+    batched = tf.data.Dataset.from_tensor_slices((images, labels)).batch(4)
+    features, _ = evaluation.compute_activations(extractor, batched, num_samples=10)
+    np.testing.assert_allclose(features, expected_features[:10], atol=1e-5)
+    unbatched = tf.data.Dataset.from_tensor_slices(images)
+    features, _ = evaluation.compute_activations(extractor, unbatched, batch_size=6)
+    np.testing.assert_allclose(features, expected_features, atol=1e-5)
+    with pytest.raises(ValueError, match="infinite"):
+        evaluation.compute_activations(extractor, batched.repeat())
+    assert evaluation.compute_activations(extractor, batched.repeat(), 30)[0].shape == (30, 3)
+
+    calls = []
+
+    def sample_fn(n):
+        calls.append(n)
+        return tf.constant(images[:n])
+
+    features, _ = evaluation.compute_activations(extractor, sample_fn, num_samples=12,
+                                                 batch_size=5)
+    assert calls == [5, 5, 2] and features.shape == (12, 3)
+    with pytest.raises(ValueError, match="num_samples is required"):
+        evaluation.compute_activations(extractor, sample_fn)
+
+
+def test_evaluate_generator_and_cached_real_statistics(tmp_path):
+    extractor = tiny_extractor()
+    rng = np.random.default_rng(11)
+    real = rng.uniform(-1, 1, size=(300, 8, 8, 1)).astype(np.float32)
+    fake = np.clip(real[::-1] * 0.5 + 0.2, -1, 1)
+    kwargs = dict(num_samples=200, batch_size=64, kid_subsets=10, kid_subset_size=100, seed=0)
+    metrics = evaluation.evaluate_generator(lambda n: fake[:n], real, extractor, **kwargs)
+    assert set(metrics) == {"fid", "kid", "kid_std", "inception_score", "inception_score_std",
+                            "num_samples", "num_real_samples"}
+    assert metrics["num_samples"] == metrics["num_real_samples"] == 200
+    assert metrics["fid"] > 0 and metrics["kid"] > 0 and 1 <= metrics["inception_score"] <= 4
+    assert all(isinstance(v, (int, float)) for v in metrics.values())
+
+    stats = evaluation.activation_stats(extractor, real, num_samples=200)
+    path = tmp_path / "real_stats.npz"
+    stats.save(path)
+    loaded = evaluation.ActivationStats.load(path)
+    assert loaded.num_samples == 200 and loaded.logits.shape == (200, 4)
+    cached = evaluation.evaluate_generator(lambda n: fake[:n], loaded, extractor, **kwargs)
+    for key in metrics:
+        assert cached[key] == pytest.approx(metrics[key], rel=1e-6, abs=1e-9)
+    # A generator identical to the data: FID 0.
+    same = evaluation.evaluate_generator(real, loaded, extractor, **kwargs)
+    assert same["fid"] == pytest.approx(0.0, abs=1e-6)
+
+    no_logits = evaluation.evaluate_generator(fake, real, tiny_extractor(with_logits=False),
+                                              **kwargs)
+    assert "inception_score" not in no_logits
+    with pytest.raises(ValueError, match="features"):
+        evaluation.evaluate_generator(fake, loaded, _five_feature_extractor(), **kwargs)
+
+
+def _five_feature_extractor():
+    inputs = keras.Input((8, 8, 1))
+    features = keras.layers.Dense(5)(keras.layers.Flatten()(inputs))
+    return evaluation.FeatureExtractor(keras.Model(inputs, features), image_size=8, channels=1)
+
+
+def test_get_extractor():
+    extractor = tiny_extractor()
+    assert evaluation.get_extractor(extractor) is extractor
+    with pytest.raises(ValueError, match="Unknown extractor"):
+        evaluation.get_extractor("vgg")
+
+
+# --------------------------------------------------------------------------------------------
+# InceptionV3 (never downloads)
+# --------------------------------------------------------------------------------------------
+
+
+def test_inception_v3_offline_error_is_clear(monkeypatch, tmp_path):
+    origins = []
+
+    def offline_get_file(fname, origin=None, **kwargs):
+        origins.append(origin)
+        raise Exception(f"URL fetch failure on {origin}: None -- [Errno -3] Temporary failure "
+                        f"in name resolution")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline_get_file)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.raises(evaluation.WeightsUnavailableError) as err:
+        evaluation.inception_v3_extractor()
+    message = str(err.value)
+    assert origins and origins[0].endswith(evaluation.INCEPTION_V3_WEIGHTS_FILE)
+    assert evaluation.INCEPTION_V3_WEIGHTS_FILE in message
+    assert os.path.join(str(tmp_path), "models") in message  # where to put the file
+    assert "Temporary failure in name resolution" in message  # the cause
+    assert "mnist_extractor()" in message  # the alternative for MNIST
+    with pytest.raises(evaluation.WeightsUnavailableError):
+        evaluation.get_extractor("inception_v3")
+    with pytest.raises(FileNotFoundError):
+        evaluation.inception_v3_extractor(weights=str(tmp_path / "missing.h5"))
+
+
+@pytest.mark.slow
+def test_inception_v3_extractor_plumbing_with_random_weights(monkeypatch):
+    monkeypatch.setattr(keras.utils, "get_file", None)  # any download attempt would fail
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        extractor = evaluation.inception_v3_extractor(weights=None)
+        assert keras.config.dtype_policy().name == "mixed_bfloat16"  # restored
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert (extractor.feature_dim, extractor.num_classes) == (2048, 1000)
+    assert extractor.image_size == (299, 299) and extractor.channels == 3
+    features, logits = extractor(np.zeros((2, 28, 28, 1), np.float32))  # grey, resized
+    assert features.dtype == tf.float32 and tuple(features.shape) == (2, 2048)
+    assert tuple(logits.shape) == (2, 1000)
+
+
+# --------------------------------------------------------------------------------------------
+# The packaged MNIST classifier on real MNIST
+# --------------------------------------------------------------------------------------------
+
+
+def test_mnist_classifier_loads_small_float32_weights():
+    path = evaluation.mnist_classifier_weights_path()
+    assert os.path.isfile(path) and os.path.getsize(path) < 4_000_000
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")  # as during mixed-precision training
+    try:
+        model = evaluation.mnist_classifier()
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert model.output.shape[-1] == 10 and model.get_layer("features").units == 128
+    assert all(w.dtype == "float32" for w in model.weights)
+    assert model.compute_dtype == "float32" and not model.trainable
+    extractor = evaluation.mnist_extractor()
+    assert (extractor.feature_dim, extractor.num_classes) == (128, 10)
+    with pytest.raises(FileNotFoundError, match="train_mnist_classifier"):
+        evaluation.mnist_classifier("/nonexistent/mnist_classifier.weights.h5")
+
+
+@pytest.fixture(scope="module")
+def mnist_arrays():
+    if not SHARED_MNIST.is_file():
+        pytest.skip(f"shared MNIST copy not found at {SHARED_MNIST} (see shared/data/mnist)")
+    with np.load(SHARED_MNIST) as f:
+        return {key: f[key] for key in ("x_train", "y_train", "x_test", "y_test")}
+
+
+@pytest.fixture(scope="module")
+def mnist_test_activations(mnist_arrays):
+    extractor = evaluation.mnist_extractor()
+    test = evaluation.activation_stats(extractor, mnist_arrays["x_test"], batch_size=500)
+    return extractor, test
+
+
+@pytest.mark.slow
+def test_mnist_classifier_accuracy_and_score_on_the_test_split(mnist_arrays,
+                                                               mnist_test_activations):
+    _, test = mnist_test_activations
+    assert test.num_samples == 10_000
+    accuracy = np.mean(np.argmax(test.logits, axis=1) == mnist_arrays["y_test"])
+    assert accuracy >= 0.99
+    score, _ = evaluation.inception_score(test.logits, splits=10)
+    assert score >= 9.5
+
+
+@pytest.mark.slow
+def test_mnist_classifier_reads_32x32_digits_from_the_data_pipeline(mnist_arrays):
+    from tfgan import data
+    ds = data.mnist("test", batch_size=500, image_size=32, with_labels=True,
+                    data_dir=SHARED_MNIST, shuffle=False)
+    _, logits = evaluation.compute_activations(evaluation.mnist_extractor(), ds,
+                                               num_samples=2000)
+    accuracy = np.mean(np.argmax(logits, axis=1) == mnist_arrays["y_test"][:2000])
+    assert accuracy >= 0.985
+
+
+@pytest.mark.slow
+def test_mnist_fid_separates_real_digits_from_noise_and_mode_collapse(mnist_arrays,
+                                                                      mnist_test_activations):
+    extractor, test = mnist_test_activations
+    train = mnist_arrays["x_train"][:10_000]
+    fid_train = evaluation.evaluate_generator(train, test, extractor, num_samples=10_000,
+                                              batch_size=500, kid_subsets=20)
+    noise = np.random.default_rng(12).uniform(-1, 1, size=(10_000, 28, 28, 1)).astype(np.float32)
+    fid_noise = evaluation.evaluate_generator(noise, test, extractor, num_samples=10_000,
+                                              batch_size=500, kid_subsets=20)
+    one_digit = np.repeat(mnist_arrays["x_train"][:1], 10_000, axis=0)
+    fid_one = evaluation.evaluate_generator(one_digit, test, extractor, num_samples=10_000,
+                                            batch_size=500, kid_subsets=20)
+    assert fid_train["inception_score"] >= 9.5
+    assert fid_noise["inception_score"] < 5 and fid_one["inception_score"] < 1.01
+    assert fid_train["fid"] * 20 < min(fid_noise["fid"], fid_one["fid"])
+    assert fid_train["kid"] * 20 < min(fid_noise["kid"], fid_one["kid"])
