@@ -138,20 +138,24 @@ def test_gradient_penalty_is_finite_when_the_critic_gradient_is_zero():
     assert grad is not None and np.isfinite(grad.numpy())
 
 
-def test_gradient_penalty_loss_scale_round_trips_in_float16():
-    # A float16 critic whose input gradient (1e-6 per pixel) underflows in float16 unless the
-    # output is scaled before differentiation and the gradient unscaled afterwards.
-    w = tf.constant(1e-6, tf.float32)
-
+def test_gradient_penalty_loss_scale_keeps_float16_gradients_from_underflowing():
+    # A float16 critic D(x) = sum(x * 2^-12) * 2^-13: its input gradient, 2^-25 per pixel, is
+    # below float16's smallest subnormal (2^-24) and rounds to zero, unless the output is
+    # multiplied by the loss scale 2^15 before differentiation (2^-10, exact in float16) and
+    # the gradient divided by it afterwards in float32. target=0 makes the penalty ||grad||^2
+    # (plus the 1e-12 the norm adds under its square root).
     def critic(x):
-        return tf.reduce_sum(tf.cast(x, tf.float16) * tf.cast(w, tf.float16), axis=[1, 2, 3])
+        hidden = tf.cast(x, tf.float16) * tf.constant(2.0**-12, tf.float16)
+        return tf.reduce_sum(hidden, axis=[1, 2, 3]) * tf.constant(2.0**-13, tf.float16)
 
-    real = tf.ones([2, 4, 4, 1])
-    fake = tf.zeros([2, 4, 4, 1])
+    real, fake = tf.ones([2, 32, 32, 1]), tf.zeros([2, 32, 32, 1])
     alpha = tf.constant([0.5, 0.5])
-    expected = (np.sqrt(16) * 1e-6 - 1.0) ** 2
-    scaled = losses.gradient_penalty(critic, real, fake, alpha, loss_scale=tf.constant(2.0**15))
-    np.testing.assert_allclose(scaled, [expected] * 2, rtol=1e-4)
+    squared_norm = 32 * 32 * 2.0**-50  # 1024 pixels of 2^-25
+    unscaled = losses.gradient_penalty(critic, real, fake, alpha, target=0.0)
+    scaled = losses.gradient_penalty(critic, real, fake, alpha, target=0.0,
+                                     loss_scale=tf.constant(2.0**15))
+    np.testing.assert_allclose(unscaled, [1e-12, 1e-12], rtol=1e-3)  # the gradient vanished
+    np.testing.assert_allclose(scaled, [squared_norm + 1e-12] * 2, rtol=1e-3)
 
 
 def test_gradient_penalty_twice_differentiable_wrt_critic_weights():

@@ -421,22 +421,38 @@ class GAN(keras.Model):
         self.g_optimizer.apply(tape.gradient(loss, variables), variables)
         return tf.reduce_mean(per_example)
 
-    def _update_trackers(self, logs):
-        self.d_loss_tracker.update_state(logs["d_loss"])
-        self.d_real_tracker.update_state(logs["d_real"])
-        self.d_fake_tracker.update_state(logs["d_fake"])
+    @staticmethod
+    def _track(tracker, value, optimizer=None):
+        """Adds ``value`` to a metric; under loss scaling, only if it is finite.
+
+        With float16 loss scaling an overflowing step (typically one of the first, at the
+        initial 2^15 scale, or a gradient penalty whose inner gradient overflowed) is skipped
+        by the LossScaleOptimizer, which halves the scale. Its non-finite loss is not part of
+        training and is left out of the running means, so ``TerminateOnNaN`` and the logs only
+        see real divergence. Without loss scaling every value is tracked, NaN included.
+        """
+        weight = None
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            weight = tf.cast(tf.math.is_finite(value), tf.float32)
+            value = tf.where(tf.math.is_finite(value), value, tf.zeros_like(value))
+        tracker.update_state(value, sample_weight=weight)
+
+    def _update_trackers(self, logs, optimizer=None):
+        self._track(self.d_loss_tracker, logs["d_loss"], optimizer)
+        self._track(self.d_real_tracker, logs["d_real"], optimizer)
+        self._track(self.d_fake_tracker, logs["d_fake"], optimizer)
         if self.gp_tracker is not None:
-            self.gp_tracker.update_state(logs["gp"])
+            self._track(self.gp_tracker, logs["gp"], optimizer)
 
     def _scheduled_train_step(self, data, update_generator):
         images, labels = self._unpack_batch(data)
         if self.d_optimizer is None:
             raise ValueError("call compile() before fit()")
         for _ in range(self.d_steps):
-            self._update_trackers(self._discriminator_update(images, labels))
+            self._update_trackers(self._discriminator_update(images, labels), self.d_optimizer)
         if update_generator:
             g_loss = self._generator_update(tf.shape(images)[0], labels)
-            self.g_loss_tracker.update_state(g_loss)
+            self._track(self.g_loss_tracker, g_loss, self.g_optimizer)
         self.batches_seen.assign_add(1)
         return {m.name: m.result() for m in self.metrics}
 
