@@ -319,14 +319,15 @@ def _is_finite_logs(logs) -> bool:
     return all(math.isfinite(float(v)) for v in (logs or {}).values())
 
 
-def train_and_evaluate(config: config_lib.Config, workdir: str,
-                       overwrite: bool = False) -> Dict[str, Any]:
+def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool = False,
+                       callbacks=None) -> Dict[str, Any]:
     """Trains (or resumes) a run in ``workdir`` and exports its generator.
 
     Args:
         config: the run's config (validated here).
         workdir: the work directory (created); see the module docstring for its contents.
         overwrite: delete a previous run's artifacts in ``workdir`` and start afresh.
+        callbacks: extra Keras callbacks for ``fit`` (after the built-in ones).
 
     Returns:
         ``{"step", "start_step", "checkpoint", "export_path", "workdir", "seconds"}``.
@@ -389,6 +390,7 @@ def train_and_evaluate(config: config_lib.Config, workdir: str,
         write_on_train_end=False)
     stop_on_signal = callbacks_lib.StopOnSignal()
     periodic_checkpoint = callbacks_lib.PeriodicCheckpoint(manager, config.checkpoint_every)
+    extra_callbacks = list(callbacks or [])
     callbacks = [stop_on_signal, periodic_checkpoint]
     if chief:
         callbacks = [
@@ -400,6 +402,7 @@ def train_and_evaluate(config: config_lib.Config, workdir: str,
             sample_grid,
             callbacks_lib.ProgressLogger(config.train_steps, every_n_steps=config.log_every),
         ]
+    callbacks += extra_callbacks
 
     logs = {}
     if remaining > 0:
@@ -518,6 +521,7 @@ class Sampler:
             return np.asarray(gan.generate(z=z, labels=labels))
 
         def score(images, labels):
+            images = tf.convert_to_tensor(images, tf.float32)
             inputs = images if labels is None else [images, tf.constant(labels, tf.int32)]
             logits = gan.discriminator(inputs, training=False)
             return np.asarray(tf.reshape(tf.cast(logits, tf.float32), [-1]))

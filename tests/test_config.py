@@ -1,0 +1,238 @@
+"""Tests for tfgan.config, tfgan.flags and tfgan.distribute: validation, flagfiles, strategies."""
+
+import dataclasses
+import glob
+import json
+import os
+
+import pytest
+import tensorflow as tf
+from absl import flags
+
+from tfgan import config as config_lib
+from tfgan import distribute
+from tfgan import flags as tfgan_flags
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIGS = sorted(glob.glob(os.path.join(REPO, "configs", "*.cfg")))
+SYSTEM_CONFIGS = ("gan", "dcgan", "cgan", "lsgan", "wgan", "wgangp", "anime_dcgan", "smoke")
+
+
+def parse(*args, check_paths=False):
+    """Parses command-line args with fresh flags; returns ``(config, flag_values)``."""
+    flag_values = flags.FlagValues()
+    tfgan_flags.define_flags(flag_values)
+    flag_values(["train.py", *args])
+    return tfgan_flags.config_from_flags(flag_values, check_paths=check_paths), flag_values
+
+
+# --------------------------------------------------------------------------------------------
+# Config
+
+
+def test_defaults_validate_and_round_trip_through_json():
+    config = config_lib.Config().validate()
+    restored = config_lib.Config.from_dict(json.loads(json.dumps(config.to_dict())))
+    assert restored == config
+    assert restored.diff(config) == []
+    assert isinstance(restored.ls_targets, tuple)
+
+
+def test_from_dict_rejects_unknown_fields_and_fills_missing_ones():
+    with pytest.raises(config_lib.ConfigError, match="unknown config field.*bogus"):
+        config_lib.Config.from_dict({"bogus": 1})
+    assert config_lib.Config.from_dict({"arch": "dcgan"}).latent_dim == 100
+
+
+def test_diff_names_the_differing_fields():
+    a = config_lib.Config()
+    b = a.replace(arch="dcgan", gp_weight=10.0, ls_targets=[0, 1, 1])
+    assert a.diff(b) == ["arch", "gp_weight"]
+
+
+def test_resumable_fields_are_fields():
+    names = {f.name for f in dataclasses.fields(config_lib.Config)}
+    assert set(config_lib.RESUMABLE_FIELDS) <= names
+    for model_field in ("arch", "loss", "latent_dim", "batch_size", "g_lr", "seed"):
+        assert model_field not in config_lib.RESUMABLE_FIELDS
+
+
+def test_critic_norm_auto():
+    assert config_lib.Config().critic_norm == "batch"
+    assert config_lib.Config(gp_weight=10.0).critic_norm == "layer"
+    assert config_lib.Config(gp_weight=10.0, norm="none").critic_norm == "none"
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(arch="resnet"), "--arch must be one of 'mlp', 'dcgan', 'dcgan_transpose'"),
+    (dict(loss="hinged"), "--loss must be one of"),
+    (dict(dataset="cifar"), "--dataset must be one of 'mnist', 'folder', 'synthetic'"),
+    (dict(strategy="gpu"), "--strategy must be one of"),
+    (dict(mixed_precision="fp16"), "--mixed_precision must be one of"),
+    (dict(norm="group"), "--norm must be one of"),
+    (dict(optimizer="sgd"), "--optimizer must be one of"),
+    (dict(batch_size=-4), "--batch_size must be a positive integer, got -4"),
+    (dict(batch_size=0), "--batch_size must be a positive integer"),
+    (dict(image_size=-28), "--image_size must be a positive integer"),
+    (dict(latent_dim=0), "--latent_dim must be a positive integer"),
+    (dict(train_steps=-1), "--train_steps must be a positive integer"),
+    (dict(g_every=0), "--g_every must be a positive integer"),
+    (dict(checkpoint_every=0), "--checkpoint_every must be a positive integer"),
+    (dict(g_base_filters=-1), "--g_base_filters must be an integer >= 0"),
+    (dict(channels=2), "--channels must be 1 or 3"),
+    (dict(g_lr=0.0), "--g_lr must be a positive number"),
+    (dict(beta1=1.0), "--beta1 must be in \\[0, 1\\)"),
+    (dict(gp_weight=-1.0), "--gp_weight must be a number >= 0"),
+    (dict(clip_value=-0.01), "--clip_value must be a number >= 0"),
+    (dict(dropout=1.0), "--dropout must be in \\[0, 1\\)"),
+    (dict(ls_targets=(0.0, 1.0)), "--ls_targets must be three numbers"),
+    (dict(conditional=True, num_classes=1, dataset="synthetic"), "--num_classes must be at least 2"),
+    (dict(arch="dcgan", image_size=30), "--image_size must be divisible by 4 for --arch=dcgan"),
+    (dict(arch="dcgan_transpose", image_size=28), "--image_size must be one of 32, 64, 96"),
+    (dict(channels=3), "--channels must be 1 for --dataset=mnist"),
+    (dict(conditional=True, num_classes=5), "--num_classes must be 10"),
+    (dict(dataset="folder"), "--data_dir is required for --dataset=folder"),
+    (dict(data_dir="/no/such/mnist.npz"), "--data_dir=/no/such/mnist.npz does not exist"),
+])
+def test_validate_names_the_flag(changes, message):
+    with pytest.raises(config_lib.ConfigError, match=message):
+        config_lib.Config(**changes).validate()
+
+
+def test_paths_are_only_checked_when_asked():
+    config = config_lib.Config(dataset="folder", data_dir="/no/such/folder")
+    config.validate(check_paths=False)
+    with pytest.raises(config_lib.ConfigError, match="--data_dir=/no/such/folder does not"):
+        config.validate()
+
+
+def test_folder_data_dir_must_be_a_directory(tmp_path):
+    path = tmp_path / "file.npz"
+    path.write_bytes(b"")
+    with pytest.raises(config_lib.ConfigError, match="must be a directory"):
+        config_lib.Config(dataset="folder", data_dir=str(path), channels=3).validate()
+
+
+# --------------------------------------------------------------------------------------------
+# Flags
+
+
+def test_every_config_field_has_a_flag_with_the_same_default():
+    flag_values = flags.FlagValues()
+    tfgan_flags.define_flags(flag_values)
+    tfgan_flags.define_flags(flag_values)  # idempotent
+    defaults = config_lib.Config()
+    for field in dataclasses.fields(config_lib.Config):
+        assert field.name in flag_values, field.name
+    for name in ("workdir", "overwrite"):
+        assert name in flag_values
+    flag_values(["train.py"])
+    assert tfgan_flags.config_from_flags(flag_values) == defaults
+
+
+def test_issue_flag_names_exist():
+    flag_values = flags.FlagValues()
+    tfgan_flags.define_flags(flag_values)
+    for name in ("workdir", "dataset", "data_dir", "image_size", "channels", "arch", "loss",
+                 "conditional", "num_classes", "latent_dim", "batch_size", "train_steps",
+                 "d_steps", "g_every", "g_lr", "d_lr", "beta1", "beta2", "gp_weight",
+                 "clip_value", "spectral_norm", "seed", "strategy", "mixed_precision",
+                 "sample_every", "checkpoint_every", "export_dir", "overwrite"):
+        assert name in flag_values, name
+
+
+def test_command_line_after_flagfile_overrides_it():
+    wgangp = os.path.join(REPO, "configs", "wgangp.cfg")
+    config, flag_values = parse(f"--flagfile={wgangp}", "--gp_weight=5", "--train_steps=7",
+                                "--workdir=/tmp/x", "--ls_targets=-1,1,0")
+    assert config.loss == "wasserstein" and config.g_every == 5
+    assert config.gp_weight == 5.0 and config.train_steps == 7
+    assert config.ls_targets == (-1.0, 1.0, 0.0)
+    assert flag_values.workdir == "/tmp/x"
+
+
+def test_flag_errors_name_the_flag():
+    with pytest.raises(config_lib.ConfigError, match="--arch must be one of"):
+        parse("--arch=unet")
+    with pytest.raises(config_lib.ConfigError, match="--latent_dim must be a positive"):
+        parse("--latent_dim=-3")
+    with pytest.raises(config_lib.ConfigError, match="--ls_targets must be three numbers"):
+        parse("--ls_targets=a,b,c")
+    with pytest.raises(config_lib.ConfigError, match="--data_dir is required"):
+        parse("--dataset=folder", "--channels=3", check_paths=True)
+
+
+def test_shipped_configs_exist_and_validate():
+    names = {os.path.basename(p)[:-4] for p in CONFIGS}
+    assert set(SYSTEM_CONFIGS) <= names
+    for path in CONFIGS:
+        config, _ = parse(f"--flagfile={path}")
+        assert config.train_steps >= 1
+
+
+def test_shipped_configs_are_the_systems():
+    def load(name):
+        return parse(f"--flagfile={os.path.join(REPO, 'configs', name + '.cfg')}")[0]
+
+    assert load("gan").arch == "mlp" and load("gan").loss == "non_saturating"
+    assert load("dcgan").arch == "dcgan" and load("dcgan").dropout == 0
+    cgan = load("cgan")
+    assert cgan.conditional and cgan.spectral_norm and cgan.num_classes == 10
+    assert load("lsgan").loss == "least_squares"
+    wgan = load("wgan")
+    assert wgan.loss == "wasserstein" and wgan.clip_value == 0.01 and wgan.g_every == 5
+    wgangp = load("wgangp")
+    assert (wgangp.gp_weight, wgangp.critic_norm, wgangp.g_every) == (10.0, "layer", 5)
+    assert (wgangp.g_lr, wgangp.beta1, wgangp.beta2) == (1e-4, 0.0, 0.9)
+    anime = load("anime_dcgan")
+    assert (anime.dataset, anime.image_shape, anime.arch) == ("folder", (96, 96, 3),
+                                                              "dcgan_transpose")
+    assert (anime.d_steps, anime.g_every) == (1, 5)
+    smoke = load("smoke")
+    assert smoke.dataset == "synthetic" and smoke.image_size == 16 and smoke.batch_size == 4
+
+
+# --------------------------------------------------------------------------------------------
+# Distribute
+
+
+def test_get_strategy_on_cpu():
+    assert distribute.get_strategy("default") is tf.distribute.get_strategy()
+    if not tf.config.list_logical_devices("GPU"):
+        auto = distribute.get_strategy("auto")
+        assert auto.num_replicas_in_sync == 1
+    one = distribute.get_strategy("one_device")
+    assert isinstance(one, tf.distribute.OneDeviceStrategy)
+    with pytest.raises(ValueError, match="strategy must be one of"):
+        distribute.get_strategy("horovod")
+
+
+def test_set_precision():
+    import keras
+
+    try:
+        distribute.set_precision("mixed_bfloat16")
+        assert keras.config.dtype_policy().name == "mixed_bfloat16"
+        with pytest.raises(ValueError, match="mixed_precision must be one of"):
+            distribute.set_precision("float8")
+    finally:
+        distribute.set_precision("float32")
+
+
+@pytest.mark.parametrize("tf_config, chief", [
+    (None, True),
+    ({"cluster": {"chief": ["a:1"], "worker": ["b:1"]}, "task": {"type": "chief", "index": 0}},
+     True),
+    ({"cluster": {"chief": ["a:1"], "worker": ["b:1"]}, "task": {"type": "worker", "index": 0}},
+     False),
+    ({"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 0}}, True),
+    ({"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 1}}, False),
+    ({"cluster": {"worker": ["a:1"], "evaluator": ["c:1"]},
+      "task": {"type": "evaluator", "index": 0}}, False),
+])
+def test_is_chief(monkeypatch, tf_config, chief):
+    if tf_config is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", json.dumps(tf_config))
+    assert distribute.is_chief(tf.distribute.get_strategy()) is chief

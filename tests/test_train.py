@@ -1,0 +1,273 @@
+"""Tests for tfgan.train_lib and tfgan.callbacks, in-process on the smoke config.
+
+One smoke run (module fixture) is shared by the artifact tests; resume, conflict and
+conditional runs make their own work directories. Each run takes a few seconds.
+"""
+
+import csv
+import glob
+import json
+import os
+import shutil
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from absl import flags
+
+from tfgan import callbacks as callbacks_lib
+from tfgan import config as config_lib
+from tfgan import flags as tfgan_flags
+from tfgan import train_lib
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SMOKE_CFG = os.path.join(REPO, "configs", "smoke.cfg")
+
+
+def smoke_config(**changes) -> config_lib.Config:
+    """configs/smoke.cfg as a Config, with changes."""
+    flag_values = flags.FlagValues()
+    tfgan_flags.define_flags(flag_values)
+    flag_values(["train.py", f"--flagfile={SMOKE_CFG}"])
+    return tfgan_flags.config_from_flags(flag_values).replace(**changes)
+
+
+def decode_png(path) -> np.ndarray:
+    with open(path, "rb") as f:
+        return tf.io.decode_png(f.read()).numpy()
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def checkpoint_value(path, key_prefix):
+    reader = tf.train.load_checkpoint(path)
+    return reader.get_tensor(f"{key_prefix}/.ATTRIBUTES/VARIABLE_VALUE")
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("smoke"))
+    config = smoke_config()
+    result = train_lib.train_and_evaluate(config, workdir)
+    return workdir, config, result
+
+
+# --------------------------------------------------------------------------------------------
+# Artifacts
+
+
+def test_result_and_config_json(smoke_run):
+    workdir, config, result = smoke_run
+    assert result["step"] == config.train_steps == 20
+    assert result["start_step"] == 0
+    with open(os.path.join(workdir, "config.json")) as f:
+        assert config_lib.Config.from_dict(json.load(f)) == config
+
+
+def test_checkpoints_keep_the_last_few(smoke_run):
+    workdir, config, result = smoke_run
+    assert train_lib.checkpoint_steps(workdir) == [10, 20]
+    assert result["checkpoint"].endswith("ckpt-20")
+    assert int(checkpoint_value(result["checkpoint"], "batches_seen")) == 20
+    names = {name for name, _ in tf.train.list_variables(result["checkpoint"])}
+    for prefix in ("generator/", "discriminator/", "d_optimizer/", "g_optimizer/",
+                   "seed_state/", "batches_seen/"):
+        assert any(n.startswith(prefix) for n in names), prefix
+
+
+def test_sample_grids_are_pngs(smoke_run):
+    workdir, config, _ = smoke_run
+    paths = sorted(glob.glob(os.path.join(workdir, "samples", "*.png")))
+    assert [os.path.basename(p) for p in paths] == ["step_0000010.png", "step_0000020.png"]
+    grid = decode_png(paths[-1])
+    # 16 samples of 16x16x1 in a 4x4 grid with 2-pixel padding.
+    assert grid.shape == (4 * 18 + 2, 4 * 18 + 2, 1)
+
+
+def test_metrics_csv_has_the_metric_columns(smoke_run):
+    workdir, config, _ = smoke_run
+    rows = read_csv(os.path.join(workdir, "metrics.csv"))
+    assert list(rows[0]) == ["step", "d_loss", "g_loss", "d_real", "d_fake", "steps_per_sec",
+                             "time"]
+    assert [int(r["step"]) for r in rows] == [5, 10, 15, 20]
+    for row in rows:
+        for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+            assert np.isfinite(float(row[key]))
+
+
+def test_loss_curve_png(smoke_run):
+    workdir, _, _ = smoke_run
+    image = decode_png(os.path.join(workdir, "loss_curve.png"))
+    assert image.shape[0] > 100 and image.shape[1] > 100
+
+
+def test_tensorboard_scalars_and_images(smoke_run):
+    workdir, _, _ = smoke_run
+    tags = set()
+    for path in glob.glob(os.path.join(workdir, "tensorboard", "events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                tags.add((value.tag, value.metadata.plugin_data.plugin_name))
+    assert ("metrics/d_loss", "scalars") in tags
+    assert ("metrics/g_loss", "scalars") in tags
+    assert ("steps_per_sec", "scalars") in tags
+    assert ("samples", "images") in tags
+
+
+def test_export_and_restore(smoke_run):
+    workdir, config, result = smoke_run
+    assert result["export_path"] == os.path.join(workdir, "export", "20")
+    assert os.path.exists(os.path.join(result["export_path"], "saved_model.pb"))
+    gan, step, restored_config = train_lib.restore_gan(workdir)
+    assert step == 20 and restored_config == config
+    saved = train_lib.restore_gan(workdir, step=10)[0]
+    assert int(np.asarray(saved.batches_seen)) == 10
+    with pytest.raises(FileNotFoundError, match="kept steps: 10, 20"):
+        train_lib.restore_gan(workdir, step=15)
+
+
+def test_sampler_top_k_from_gan_and_export(smoke_run):
+    workdir, config, result = smoke_run
+    gan, _, _ = train_lib.restore_gan(workdir)
+    for sampler in (train_lib.Sampler.from_gan(gan),
+                    train_lib.Sampler.from_export(result["export_path"])):
+        images, labels = sampler.sample(3, top_k_of=12, seed=1)
+        assert images.shape == (3, 16, 16, 1) and labels is None
+        scores = sampler.score(images)
+        assert np.all(np.diff(scores) <= 1e-5)  # best first
+        # The kept images are the best of the candidates drawn with the same seed.
+        z = np.random.default_rng(1).standard_normal((12, config.latent_dim)).astype("float32")
+        all_scores = sampler.score(sampler.generate(z))
+        np.testing.assert_allclose(np.sort(scores)[::-1], np.sort(all_scores)[::-1][:3],
+                                   rtol=1e-4, atol=1e-5)
+
+
+# --------------------------------------------------------------------------------------------
+# Resume, conflicts, overwrite
+
+
+class _RecordStart(keras.callbacks.Callback):
+    """Records the step and generator weights at the start of fit."""
+
+    def on_train_begin(self, logs=None):
+        self.step = int(np.asarray(self.model.batches_seen))
+        self.weights = [np.array(w) for w in self.model.generator.get_weights()]
+        self.d_iterations = int(np.asarray(self.model.d_optimizer.iterations))
+
+
+def copy_run(smoke_run, tmp_path):
+    workdir = str(tmp_path / "run")
+    shutil.copytree(smoke_run[0], workdir)
+    return workdir, smoke_run[1]
+
+
+def test_resume_continues_from_the_saved_step_and_weights(smoke_run, tmp_path):
+    workdir, config = copy_run(smoke_run, tmp_path)
+    # A killed run may have logged rows beyond its last checkpoint; they must go.
+    with open(os.path.join(workdir, "metrics.csv"), "a") as f:
+        f.write("23,9,9,9,9,1,1\n")
+    saved = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+    expected = train_lib.restore_gan(workdir)[0].generator.get_weights()
+
+    record = _RecordStart()
+    result = train_lib.train_and_evaluate(config.replace(train_steps=25), workdir,
+                                          callbacks=[record])
+    assert result["start_step"] == 20 and result["step"] == 25
+    assert record.step == 20
+    assert record.d_iterations == int(checkpoint_value(saved, "d_optimizer/_iterations"))
+    for got, want in zip(record.weights, expected):
+        np.testing.assert_array_equal(got, want)
+    steps = [int(r["step"]) for r in read_csv(os.path.join(workdir, "metrics.csv"))]
+    assert steps == [5, 10, 15, 20, 25]
+    assert sorted(os.listdir(os.path.join(workdir, "export"))) == ["20", "25"]
+    assert train_lib.checkpoint_steps(workdir) == [20, 25]
+    with open(os.path.join(workdir, "config.json")) as f:
+        assert json.load(f)["train_steps"] == 25  # resumable fields are updated
+
+    # Nothing left to train: no new step, no new export.
+    again = train_lib.train_and_evaluate(config.replace(train_steps=25), workdir)
+    assert again["start_step"] == again["step"] == 25
+
+
+def test_a_different_config_is_refused_and_overwrite_starts_afresh(smoke_run, tmp_path):
+    workdir, config = copy_run(smoke_run, tmp_path)
+    with pytest.raises(config_lib.ConfigError) as error:
+        train_lib.train_and_evaluate(config.replace(arch="mlp", latent_dim=6), workdir)
+    message = str(error.value)
+    assert "--arch: 'dcgan' (saved) vs 'mlp' (now)" in message
+    assert "--latent_dim: 8 (saved) vs 6 (now)" in message
+    assert "--overwrite" in message
+
+    notes = os.path.join(workdir, "notes.txt")
+    with open(notes, "w") as f:
+        f.write("mine")
+    result = train_lib.train_and_evaluate(
+        config.replace(arch="mlp", latent_dim=6, train_steps=5, checkpoint_every=5), workdir,
+        overwrite=True)
+    assert result["start_step"] == 0 and result["step"] == 5
+    assert os.path.exists(notes)  # only run artifacts are removed
+    assert train_lib.load_config(workdir).arch == "mlp"
+    assert train_lib.checkpoint_steps(workdir) == [5]
+    assert sorted(os.listdir(os.path.join(workdir, "samples"))) == ["step_0000005.png"]
+    assert sorted(os.listdir(os.path.join(workdir, "export"))) == ["5"]
+
+
+def test_checkpoints_without_config_json_are_refused(tmp_path):
+    workdir = str(tmp_path)
+    checkpoint = tf.train.Checkpoint(v=tf.Variable(1.0))
+    tf.train.CheckpointManager(checkpoint, os.path.join(workdir, "checkpoints"), 1).save()
+    with pytest.raises(config_lib.ConfigError, match="checkpoints but no config.json"):
+        train_lib.check_workdir(smoke_config(), workdir)
+
+
+# --------------------------------------------------------------------------------------------
+# Conditional model and the public callbacks
+
+
+def test_conditional_run_has_one_grid_row_per_class(tmp_path):
+    workdir = str(tmp_path)
+    config = smoke_config(arch="mlp", conditional=True, num_classes=3, spectral_norm=True,
+                          num_samples=6, train_steps=6, sample_every=6, checkpoint_every=6,
+                          log_every=3)
+    result = train_lib.train_and_evaluate(config, workdir)
+    grid = decode_png(os.path.join(workdir, "samples", "step_0000006.png"))
+    assert grid.shape == (3 * 18 + 2, 2 * 18 + 2, 1)  # 3 classes x 2 columns
+    gan, _, _ = train_lib.restore_gan(workdir)
+    sampler = train_lib.Sampler.from_gan(gan)
+    np.testing.assert_array_equal(sampler.default_labels(6), [0, 0, 1, 1, 2, 2])
+    images, labels = sampler.sample(4, labels=[2, 2, 0, 1], top_k_of=8)
+    assert images.shape == (4, 16, 16, 1) and list(labels) == [2, 2, 0, 1]
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
+        sampler.sample(2, labels=[0, 3])
+    exported = train_lib.Sampler.from_export(result["export_path"])
+    assert exported.conditional and exported.num_classes == 3
+
+
+def test_image_grid_layout():
+    images = np.stack([np.full((2, 3, 1), v, np.uint8) for v in (10, 20, 30)])
+    grid = callbacks_lib.image_grid(images, cols=2, padding=1, pad_value=0)
+    assert grid.shape == (2 * 3 + 1, 2 * 4 + 1, 1)
+    assert grid[1, 1, 0] == 10 and grid[1, 5, 0] == 20 and grid[4, 1, 0] == 30
+    assert grid[4, 5, 0] == 0  # the empty cell is padding
+    floats = callbacks_lib.to_uint8(np.array([-1.0, 0.0, 1.0, 2.0]))
+    np.testing.assert_array_equal(floats, [0, 128, 255, 255])
+
+
+def test_sample_grid_callback_in_a_users_fit(tmp_path):
+    """SampleGrid and MetricsLogger work in a plain fit of a tfgan.GAN."""
+    config = smoke_config()
+    gan = train_lib.build_gan(config)
+    dataset = train_lib.build_dataset(config)
+    grid = callbacks_lib.SampleGrid(str(tmp_path / "samples"), every_n_steps=2,
+                                    num_samples=4)
+    logger = callbacks_lib.MetricsLogger(str(tmp_path / "m.csv"), every_n_steps=2)
+    gan.fit(dataset, steps_per_epoch=3, epochs=1, verbose=0, callbacks=[grid, logger])
+    assert sorted(os.listdir(tmp_path / "samples")) == ["step_0000002.png",
+                                                        "step_0000003.png"]
+    assert [int(r["step"]) for r in read_csv(tmp_path / "m.csv")] == [2, 3]
+    callbacks_lib.plot_loss_curve(str(tmp_path / "m.csv"), str(tmp_path / "curve.png"))
+    assert decode_png(str(tmp_path / "curve.png")).ndim == 3
