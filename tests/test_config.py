@@ -79,6 +79,7 @@ def test_critic_norm_auto():
     (dict(g_every=0), "--g_every must be a positive integer"),
     (dict(checkpoint_every=0), "--checkpoint_every must be a positive integer"),
     (dict(g_base_filters=-1), "--g_base_filters must be an integer >= 0"),
+    (dict(seed=-1), "--seed must be an integer >= 0, got -1"),
     (dict(channels=2), "--channels must be 1 or 3"),
     (dict(g_lr=0.0), "--g_lr must be a positive number"),
     (dict(beta1=1.0), "--beta1 must be in \\[0, 1\\)"),

@@ -216,6 +216,13 @@ def test_a_different_config_is_refused_and_overwrite_starts_afresh(smoke_run, tm
     assert sorted(os.listdir(os.path.join(workdir, "export"))) == ["5"]
 
 
+def test_a_run_without_checkpoints_is_not_a_conflict(tmp_path):
+    workdir = str(tmp_path)
+    with open(os.path.join(workdir, "config.json"), "w") as f:
+        json.dump(smoke_config(arch="mlp").to_dict(), f)
+    assert train_lib.check_workdir(smoke_config(), workdir) is None
+
+
 def test_checkpoints_without_config_json_are_refused(tmp_path):
     workdir = str(tmp_path)
     checkpoint = tf.train.Checkpoint(v=tf.Variable(1.0))
@@ -271,3 +278,33 @@ def test_sample_grid_callback_in_a_users_fit(tmp_path):
     assert [int(r["step"]) for r in read_csv(tmp_path / "m.csv")] == [2, 3]
     callbacks_lib.plot_loss_curve(str(tmp_path / "m.csv"), str(tmp_path / "curve.png"))
     assert decode_png(str(tmp_path / "curve.png")).ndim == 3
+
+
+def test_interval_logs_mark_metrics_without_updates_as_nan():
+    class Stub:
+        metrics = [keras.metrics.Mean(name="d_loss"), keras.metrics.Mean(name="g_loss")]
+
+    Stub.metrics[0].update_state(1.5)
+    logs = callbacks_lib.interval_logs(Stub, {"d_loss": 1.5, "g_loss": 0.0})
+    assert logs["d_loss"] == 1.5 and np.isnan(logs["g_loss"])
+
+
+def test_progress_line_format():
+    import io
+
+    class Stub:
+        metrics = [keras.metrics.Mean(name="d_loss"), keras.metrics.Mean(name="g_loss")]
+        batches_seen = np.int64(50)
+
+    for metric in Stub.metrics:
+        metric.update_state(0.5)
+    stream = io.StringIO()
+    progress = callbacks_lib.ProgressLogger(100, every_n_steps=50, stream=stream,
+                                            dynamic=False)
+    progress.set_model(Stub)
+    progress.on_train_begin()
+    progress._anchor = (40, progress._anchor[1] if progress._anchor else 0.0)
+    progress.on_train_batch_end(0, {"g_loss": 0.25, "d_loss": 1.25})
+    line = stream.getvalue().strip()
+    assert line.startswith("step  50/100 [==========..........]  50%"), line
+    assert line.endswith("d_loss 1.25 - g_loss 0.25"), line

@@ -203,7 +203,7 @@ class Config:
             _positive_int(name, getattr(self, name))
         for name in ("g_base_filters", "d_base_filters"):
             _non_negative_int(name, getattr(self, name), "(0: the architecture's default)")
-        _int("seed", self.seed)
+        _non_negative_int("seed", self.seed, "")
         for name in ("conditional", "spectral_norm"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"--{name} must be true or false, got "
@@ -313,4 +313,5 @@ def _positive_int(name, value):
 
 def _non_negative_int(name, value, note):
     if not _is_int(value) or value < 0:
-        raise ConfigError(f"--{name} must be an integer >= 0 {note}, got {value!r}")
+        note = f" {note}" if note else ""
+        raise ConfigError(f"--{name} must be an integer >= 0{note}, got {value!r}")

@@ -272,7 +272,11 @@ def _clean_workdir(workdir: str) -> None:
 
 
 def check_workdir(config: config_lib.Config, workdir: str) -> Optional[config_lib.Config]:
-    """Checks that ``workdir`` is empty or holds a run of the same config.
+    """Checks that ``workdir`` is fresh or holds a run of the same config.
+
+    A work directory without checkpoints is fresh whatever its ``config.json`` says: a run
+    that failed before its first checkpoint (say, on a wrong ``--data_dir``) has nothing to
+    resume, so the corrected command simply starts it again.
 
     Returns:
         The saved config, or None for a fresh work directory.
@@ -283,11 +287,14 @@ def check_workdir(config: config_lib.Config, workdir: str) -> Optional[config_li
             or there are checkpoints without a ``config.json``.
     """
     path = os.path.join(workdir, CONFIG_FILE)
+    has_checkpoints = bool(checkpoint_steps(workdir))
     if not os.path.exists(path):
-        if checkpoint_steps(workdir):
+        if has_checkpoints:
             raise config_lib.ConfigError(
                 f"{workdir} holds checkpoints but no {CONFIG_FILE}; pass --overwrite to start "
                 "afresh or choose another --workdir")
+        return None
+    if not has_checkpoints:
         return None
     try:
         saved = load_config(workdir)
