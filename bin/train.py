@@ -1,6 +1,6 @@
 """Trains a GAN from flags or a flagfile; see docs/cli.md.
 
-    python bin/train.py --flagfile=configs/wgangp.cfg --workdir=runs/wgangp \
+    python bin/train.py --flagfile=configs/wgangp.cfg --workdir=runs/wgangp
         --data_dir=../shared/data/mnist/mnist.npz
 
 Running the same command again resumes from the last checkpoint; flags after --flagfile
@@ -17,6 +17,7 @@ from tfgan import config as config_lib
 from tfgan import flags as tfgan_flags
 
 tfgan_flags.define_flags()
+flags.adopt_module_key_flags(tfgan_flags)  # --help lists them
 flags.mark_flag_as_required("workdir")
 FLAGS = flags.FLAGS
 
