@@ -77,21 +77,24 @@ def interrupted_run(tmp_path_factory):
     interrupted = finish(process)
     match = re.search(r"Stopped at step (\d+)", interrupted[1])
     step = int(match.group(1)) if match else None
-    latest = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+    after_interrupt = {
+        "latest": tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints")),
+        "exported": os.path.exists(os.path.join(workdir, "export")),
+    }
     resumed = run(*common, f"--train_steps={(step or 0) + 10}") if step else None
-    return workdir, step, interrupted, resumed, latest
+    return workdir, step, interrupted, resumed, after_interrupt
 
 
 def test_sigint_saves_a_loadable_checkpoint(interrupted_run):
-    workdir, step, (returncode, stdout, stderr), _, latest = interrupted_run
+    workdir, step, (returncode, stdout, stderr), _, after_interrupt = interrupted_run
     assert returncode == 128 + signal.SIGINT, stderr[-2000:]
     assert step is not None and step >= 10, stdout
     assert "Traceback" not in stderr
     path = os.path.join(workdir, "checkpoints", f"ckpt-{step}")
     reader = tf.train.load_checkpoint(path)
     assert reader.get_tensor("batches_seen/.ATTRIBUTES/VARIABLE_VALUE") == step
-    assert latest == path
-    assert not os.path.exists(os.path.join(workdir, "export"))  # no export when interrupted
+    assert after_interrupt["latest"] == path
+    assert not after_interrupt["exported"]  # no export when interrupted
 
 
 def test_resume_through_the_cli_leaves_every_artifact(interrupted_run):

@@ -47,7 +47,10 @@ __all__ = [
     "plot_loss_curve",
     "read_metrics_csv",
     "save_image_grid",
+    "save_png",
     "to_uint8",
+    "write_image_summary",
+    "write_scalar_summary",
 ]
 
 
