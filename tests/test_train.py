@@ -310,3 +310,23 @@ def test_progress_line_format():
     line = stream.getvalue().strip()
     assert line.startswith("step  50/100 [==========..........]  50%"), line
     assert line.endswith("d_loss 1.25 - g_loss 0.25"), line
+
+
+def test_non_finite_metrics_stop_training_and_skip_checkpoints(tmp_path):
+    class Stub:
+        metrics = []
+        batches_seen = np.int64(10)
+        stop_training = False
+
+    checkpoint = tf.train.Checkpoint(v=tf.Variable(1.0))
+    manager = tf.train.CheckpointManager(checkpoint, str(tmp_path), max_to_keep=2)
+    guard = callbacks_lib.StopOnNonFinite()
+    periodic = callbacks_lib.PeriodicCheckpoint(manager, every_n_steps=5)
+    for callback in (guard, periodic):
+        callback.set_model(Stub)
+        callback.on_train_begin()
+        callback.on_train_batch_end(0, {"d_loss": float("nan"), "g_loss": 1.0})
+    assert guard.step == 10 and Stub.stop_training
+    assert manager.latest_checkpoint is None
+    periodic.on_train_batch_end(1, {"d_loss": 1.0, "g_loss": 1.0})
+    assert manager.latest_checkpoint.endswith("ckpt-10")

@@ -40,6 +40,7 @@ __all__ = [
     "PeriodicCheckpoint",
     "ProgressLogger",
     "SampleGrid",
+    "StopOnNonFinite",
     "StopOnSignal",
     "global_step",
     "image_grid",
@@ -322,6 +323,8 @@ class PeriodicCheckpoint(_StepCallback):
         super().on_train_batch_end(batch, logs)
         step = self._step()
         if step % self.every_n_steps == 0 and step != self.last_saved_step:
+            if not _all_finite(logs):
+                return  # never replace a good checkpoint with a diverged state
             self.save(step)
 
     def on_train_end(self, logs=None):
@@ -627,6 +630,35 @@ class ProgressLogger(_StepCallback):
 
 # --------------------------------------------------------------------------------------------
 # Interruption
+
+
+def _all_finite(logs) -> bool:
+    return all(math.isfinite(float(v)) for v in (logs or {}).values())
+
+
+class StopOnNonFinite(_StepCallback):
+    """Stops ``fit`` at the first batch whose logged metrics are NaN or infinite.
+
+    Like ``keras.callbacks.TerminateOnNaN`` but watching every metric (a GAN logs ``d_loss``
+    and ``g_loss``, not ``loss``); ``step`` records where it happened (None if it did not).
+    ``PeriodicCheckpoint`` skips such batches too, so the last checkpoint stays good.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.step = None
+        self.logs = None
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.step = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(batch, logs)
+        if self.step is None and not _all_finite(logs):
+            self.step = self._step()
+            self.logs = dict(logs)
+            self.model.stop_training = True
 
 
 class StopOnSignal(keras.callbacks.Callback):

@@ -322,10 +322,6 @@ def _log(message: str) -> None:
     print(message, flush=True)
 
 
-def _is_finite_logs(logs) -> bool:
-    return all(math.isfinite(float(v)) for v in (logs or {}).values())
-
-
 def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool = False,
                        callbacks=None) -> Dict[str, Any]:
     """Trains (or resumes) a run in ``workdir`` and exports its generator.
@@ -396,12 +392,14 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
         num_samples=config.num_samples, seed=config.seed, summary_writer=summary_writer,
         write_on_train_end=False)
     stop_on_signal = callbacks_lib.StopOnSignal()
+    non_finite = callbacks_lib.StopOnNonFinite()
     periodic_checkpoint = callbacks_lib.PeriodicCheckpoint(manager, config.checkpoint_every)
     extra_callbacks = list(callbacks or [])
-    callbacks = [stop_on_signal, periodic_checkpoint]
+    callbacks = [stop_on_signal, non_finite, periodic_checkpoint]
     if chief:
         callbacks = [
             stop_on_signal,
+            non_finite,
             callbacks_lib.MetricsLogger(os.path.join(workdir, METRICS_FILE),
                                         every_n_steps=config.log_every,
                                         summary_writer=summary_writer),
@@ -411,14 +409,12 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
         ]
     callbacks += extra_callbacks
 
-    logs = {}
     if remaining > 0:
         # A different shuffle order per resumption, reproducible from the config.
         dataset = build_dataset(config, seed=config.seed + start_step)
         try:
-            history = gan.fit(dataset, steps_per_epoch=remaining, epochs=1, verbose=0,
-                              shuffle=False, callbacks=callbacks)
-            logs = {k: v[-1] for k, v in history.history.items() if v}
+            gan.fit(dataset, steps_per_epoch=remaining, epochs=1, verbose=0, shuffle=False,
+                    callbacks=callbacks)
         except KeyboardInterrupt as interrupt:
             # A second Ctrl-C, or one outside fit's batches: save what we have.
             stop_on_signal.restore()
@@ -432,9 +428,10 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
         _log(f"Already trained to step {start_step} (--train_steps={config.train_steps}).")
 
     step = int(np.asarray(gan.batches_seen))
-    if not _is_finite_logs(logs):
-        raise RuntimeError(f"training diverged at step {step}: non-finite metrics {logs}; the "
-                           f"last good checkpoint is {manager.latest_checkpoint}")
+    if non_finite.step is not None:
+        raise RuntimeError(f"training diverged at step {non_finite.step}: non-finite metrics "
+                           f"{non_finite.logs}; nothing was saved after it, the last good "
+                           f"checkpoint is {manager.latest_checkpoint}")
     # Save the final state (unless the periodic callback just did).
     if _latest_step(manager) != step:
         manager.save(checkpoint_number=step)
