@@ -71,7 +71,7 @@ def test_each_system_trains_both_networks_on_schedule(system):
     assert int(gan.batches_seen.numpy()) == num_batches
     assert int(gan.d_optimizer.iterations.numpy()) == num_batches * gan.d_steps
     assert int(gan.g_optimizer.iterations.numpy()) == num_batches // gan.g_every
-    expected = {"d_loss", "g_loss", "d_real", "d_fake"} | ({"gp"} if gan.gp_weight else set())
+    expected = {"loss", "d_loss", "g_loss", "d_real", "d_fake"} | ({"gp"} if gan.gp_weight else set())
     assert set(history) == expected
     for name, values in history.items():
         assert np.all(np.isfinite(values)), f"{name} is not finite: {values}"

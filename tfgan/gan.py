@@ -38,6 +38,11 @@ def _positive_int(name, value):
     return int(value)
 
 
+def _shape_of(value):
+    shape = getattr(value, "shape", None)
+    return None if shape is None else tuple(shape)
+
+
 def default_optimizer():
     """The DCGAN paper's optimizer: Adam, learning rate 2e-4, beta_1 0.5, beta_2 0.999."""
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999)
@@ -74,6 +79,8 @@ class GAN(keras.Model):
     Metrics: ``d_loss``, ``g_loss`` (the mean over the batches where the generator was
     updated), ``gp`` when ``gp_weight > 0``, and ``d_real`` / ``d_fake``: the discriminator's
     mean probability of "real" for the cross-entropy losses, its mean raw output otherwise.
+    The logs also carry ``loss = d_loss + g_loss`` so that Keras callbacks watching ``loss``
+    (``TerminateOnNaN``, ...) notice either network diverging.
 
     Attributes:
         generator: the generator network.
@@ -153,10 +160,23 @@ class GAN(keras.Model):
         self.gp_tracker = keras.metrics.Mean(name="gp") if self.gp_weight > 0 else None
         self.d_optimizer = None
         self.g_optimizer = None
-        # The GAN's own state (counter, seed) exists now and the networks build themselves on
-        # first use; marking the model built stops Keras from tracing call() on the dataset's
-        # x alone (without labels) to build it.
+        self._build_networks()
+        # Everything has its variables now; marking the model built stops Keras from tracing
+        # call() on the dataset's x alone (without the labels) to build it.
         self.built = True
+
+    def _build_networks(self):
+        """Creates the variables of networks that build lazily (e.g. subclassed models).
+
+        Runs the generator on one zero latent vector and the discriminator on its output, in
+        inference mode, so that both exist before ``compile()`` builds the optimizers (inside
+        the strategy scope) and no variable is created inside a traced train step.
+        """
+        if self.generator.built and self.discriminator.built:
+            return
+        labels = None if self.num_classes is None else tf.zeros([1], tf.int32)
+        images = self._generate(tf.zeros([1, self.latent_dim]), labels, training=False)
+        self._discriminate(tf.cast(images, tf.float32), labels, training=False)
 
     # ----------------------------------------------------------------------------------------
     # Keras plumbing
@@ -225,6 +245,25 @@ class GAN(keras.Model):
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         return optimizer
 
+    def _own_state(self):
+        # Keras saves a layer's own weights but not its SeedGenerator states; the latent
+        # stream's position belongs to the training state (a restored run must draw the same
+        # noise as an uninterrupted one), so it is saved with them.
+        return (self._trainable_variables + self._non_trainable_variables
+                + [self.seed_generator.state])
+
+    def save_own_variables(self, store):
+        for i, variable in enumerate(self._own_state()):
+            store[f"{i}"] = variable
+
+    def load_own_variables(self, store):
+        state = self._own_state()
+        if len(store.keys()) != len(state):
+            raise ValueError(f"expected {len(state)} GAN state variables (step counter, random "
+                             f"stream) in the saved file, found {len(store.keys())}")
+        for i, variable in enumerate(state):
+            variable.assign(store[f"{i}"])
+
     def get_config(self):
         config = {
             "name": self.name,
@@ -271,6 +310,12 @@ class GAN(keras.Model):
         if isinstance(data, dict):
             raise ValueError("the dataset must yield images or (images, labels), "
                              f"got a dict with keys {sorted(data)}")
+        # Keras passes (x, y, sample_weight) tuples with None entries (train_on_batch).
+        if isinstance(data, (tuple, list)) and (
+                len(data) > 3 or (len(data) == 3 and data[2] is not None)):
+            raise ValueError("the dataset must yield images or (images, labels), got a "
+                             f"{len(data)}-tuple with shapes {[_shape_of(x) for x in data]} "
+                             "(sample weights are not supported)")
         images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         images = tf.convert_to_tensor(images)
         if images.shape.rank != 4:
@@ -316,6 +361,15 @@ class GAN(keras.Model):
     def _generate(self, z, labels, training):
         inputs = z if labels is None else [z, labels]
         return self.generator(inputs, training=training)
+
+    def _fake_like(self, images, labels, training):
+        """Generated images for a real batch; their shape is checked against the real one."""
+        fake_images = self._generate(self._latent(tf.shape(images)[0]), labels, training)
+        if fake_images.shape.rank is not None and fake_images.shape[1:] != images.shape[1:]:
+            raise ValueError(f"the generator returns images of shape {tuple(fake_images.shape)} "
+                             f"but the data has images of shape {tuple(images.shape)}; they "
+                             "must agree after the batch dimension")
+        return fake_images
 
     def _discriminate(self, images, labels, training):
         inputs = images if labels is None else [images, labels]
@@ -372,8 +426,7 @@ class GAN(keras.Model):
 
     def _discriminator_objective(self, images, labels, training):
         """Returns ``(per_example_loss, logs)`` for one discriminator evaluation."""
-        batch_size = tf.shape(images)[0]
-        fake_images = self._generate(self._latent(batch_size), labels, training=training)
+        fake_images = self._fake_like(images, labels, training)
         real_logits = self._discriminate(images, labels, training=training)
         fake_logits = self._discriminate(fake_images, labels, training=training)
         per_example = self._discriminator_loss(real_logits, fake_logits)
@@ -454,7 +507,14 @@ class GAN(keras.Model):
             g_loss = self._generator_update(tf.shape(images)[0], labels)
             self._track(self.g_loss_tracker, g_loss, self.g_optimizer)
         self.batches_seen.assign_add(1)
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
+
+    def _logs(self):
+        logs = {m.name: m.result() for m in self.metrics}
+        # Keras callbacks that watch "loss" (TerminateOnNaN, EarlyStopping's default) then see
+        # either network diverging; the sum is no measure of sample quality.
+        logs["loss"] = logs["d_loss"] + logs["g_loss"]
+        return logs
 
     def train_step(self, data):
         """One batch: ``d_steps`` discriminator updates and, on schedule, a generator update.
@@ -502,7 +562,7 @@ class GAN(keras.Model):
         self._update_trackers(logs)
         g_loss = self._generator_objective(tf.shape(images)[0], labels, training=False)
         self.g_loss_tracker.update_state(tf.reduce_mean(g_loss))
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
 
     # ----------------------------------------------------------------------------------------
     # Sampling
