@@ -439,7 +439,9 @@ def _build_mnist_classifier(dtype=None) -> keras.Model:
     """The MNIST classifier's architecture (random weights).
 
     conv3x3(32)-BN-ReLU x2, max-pool, conv3x3(64)-BN-ReLU x2, max-pool, flatten, dropout 0.25,
-    dense 128 + ReLU (the layer named ``"features"``), dropout 0.5, dense 10 (``"logits"``).
+    dense 128-BN-ReLU (the ReLU is the layer named ``"features"``), dropout 0.5, dense 10
+    (``"logits"``). The batch normalisation of the dense layer keeps its units from dying (without
+    it, a third of them never fired), so all 128 features carry information.
 
     Args:
         dtype: Keras dtype policy of every layer; None: the global policy (the training script
@@ -464,7 +466,9 @@ def _build_mnist_classifier(dtype=None) -> keras.Model:
     x = keras.layers.MaxPooling2D(dtype=dtype, name="pool2")(x)
     x = keras.layers.Flatten(dtype=dtype, name="flatten")(x)
     x = keras.layers.Dropout(0.25, dtype=dtype, name="dropout1")(x)
-    x = keras.layers.Dense(128, activation="relu", dtype=dtype, name=_MNIST_FEATURES_LAYER)(x)
+    x = keras.layers.Dense(128, use_bias=False, dtype=dtype, name="dense")(x)
+    x = keras.layers.BatchNormalization(dtype=dtype, name="bn5")(x)
+    x = keras.layers.ReLU(dtype=dtype, name=_MNIST_FEATURES_LAYER)(x)
     x = keras.layers.Dropout(0.5, dtype=dtype, name="dropout2")(x)
     logits = keras.layers.Dense(_MNIST_NUM_CLASSES, dtype=dtype, name="logits")(x)
     return keras.Model(inputs, logits, name="mnist_classifier")
