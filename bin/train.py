@@ -35,7 +35,7 @@ def main(argv):
     from tfgan import train_lib
     try:
         train_lib.train_and_evaluate(config, FLAGS.workdir, overwrite=FLAGS.overwrite)
-    except config_lib.ConfigError as e:
+    except (config_lib.ConfigError, train_lib.TrainingDiverged) as e:
         raise SystemExit(f"error: {e}")
     except train_lib.TrainingInterrupted as e:
         print(f"Interrupted at step {e.step}; checkpoint: {e.checkpoint}", file=sys.stderr)

@@ -81,6 +81,10 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.checkpoint = checkpoint
 
 
+class TrainingDiverged(RuntimeError):
+    """A logged metric became NaN or infinite; nothing was saved after the last good step."""
+
+
 # --------------------------------------------------------------------------------------------
 # Model, data, checkpoints
 
@@ -338,7 +342,7 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
     Raises:
         ConfigError: an invalid config or a work directory holding a different run.
         TrainingInterrupted: SIGINT/SIGTERM during training (a checkpoint was saved).
-        RuntimeError: the losses became NaN or infinite (nothing saved over the last good
+        TrainingDiverged: a metric became NaN or infinite (nothing saved over the last good
             checkpoint).
     """
     started = time.time()
@@ -429,7 +433,7 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
 
     step = int(np.asarray(gan.batches_seen))
     if non_finite.step is not None:
-        raise RuntimeError(f"training diverged at step {non_finite.step}: non-finite metrics "
+        raise TrainingDiverged(f"training diverged at step {non_finite.step}: non-finite metrics "
                            f"{non_finite.logs}; nothing was saved after it, the last good "
                            f"checkpoint is {manager.latest_checkpoint}")
     # Save the final state (unless the periodic callback just did).
