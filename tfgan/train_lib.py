@@ -433,9 +433,10 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
 
     step = int(np.asarray(gan.batches_seen))
     if non_finite.step is not None:
-        raise TrainingDiverged(f"training diverged at step {non_finite.step}: non-finite metrics "
-                           f"{non_finite.logs}; nothing was saved after it, the last good "
-                           f"checkpoint is {manager.latest_checkpoint}")
+        raise TrainingDiverged(
+            f"training diverged at step {non_finite.step}: non-finite metrics "
+            f"{non_finite.logs}; nothing was saved after it, the last good checkpoint is "
+            f"{manager.latest_checkpoint}")
     # Save the final state (unless the periodic callback just did).
     if _latest_step(manager) != step:
         manager.save(checkpoint_number=step)
