@@ -6,7 +6,11 @@ root with::
     python3 scripts/train_mnist_classifier.py
 
 (defaults: ``--data ../shared/data/mnist/mnist.npz --epochs 6 --batch_size 128 --lr 2e-3
---seed 0 --precision mixed_bfloat16``; a few minutes on 2 CPU cores). The architecture is
+--seed 0 --precision mixed_bfloat16``; about 10 minutes on 2 shared CPU cores). It printed::
+
+    test accuracy 0.9953 (47 errors of 10000); MNIST score of the test split 9.781 +- 0.085
+
+The architecture is
 ``tfgan.evaluation._build_mnist_classifier``; this script only trains it:
 
 * data: the 60,000 training digits of ``mnist.npz`` (``keras.datasets.mnist`` layout), scaled
@@ -17,9 +21,10 @@ root with::
 * Adam with a linear warm-up (5% of the steps) and cosine decay of the learning rate, plain
   cross-entropy (no label smoothing: it would cap the classifier's confidence and with it the
   MNIST score of real digits), fixed seeds and ``tf.config.experimental.enable_op_determinism()``;
-* ``mixed_bfloat16`` compute for speed (AMX-BF16); the variables stay float32 and the weights
-  are saved in float32 (``model.save_weights``), then reloaded into a float32 model to measure
-  the test accuracy that the script prints and the MNIST score of the test split.
+* ``mixed_bfloat16`` compute for speed (AMX-BF16); the variables stay float32. They are copied
+  into a float32 model without optimizer whose weights alone are saved (``save_weights``, 1.9 MB),
+  then reloaded with ``tfgan.evaluation.mnist_classifier`` to measure what ships: the test
+  accuracy and the MNIST score of the test split.
 
 The script refuses to write weights whose test accuracy is below ``--min_accuracy`` (0.99).
 """
@@ -57,12 +62,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def load_mnist(path):
+    """``((x_train, y_train), (x_test, y_test))`` from a ``keras.datasets.mnist``-layout npz."""
     with np.load(path) as f:
         return ((f["x_train"], f["y_train"].astype(np.int32)),
                 (f["x_test"], f["y_test"].astype(np.int32)))
 
 
 def main(argv=None) -> int:
+    """Trains, evaluates and (if accurate enough) writes the weights; returns the exit code."""
     args = parse_args(argv)
     import keras
     import tensorflow as tf
