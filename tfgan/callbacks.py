@@ -178,8 +178,12 @@ def interval_logs(model, logs) -> Dict[str, float]:
 
     A ``tfgan.GAN`` with ``g_every > 1`` updates ``g_loss`` only on some batches; an interval
     without a generator update then reports NaN (blank in the CSV) rather than a fake 0.
+    A GAN's ``loss`` (``d_loss + g_loss``, logged for Keras callbacks that watch ``loss``)
+    is left out: the sum of two adversarial losses tells a person nothing.
     """
     values = {k: float(v) for k, v in (logs or {}).items()}
+    if "d_loss" in values and "g_loss" in values:
+        values.pop("loss", None)
     for metric in getattr(model, "metrics", []):
         count = getattr(metric, "count", None)
         if metric.name in values and count is not None and float(np.asarray(count)) == 0:
