@@ -21,8 +21,8 @@ LATENT = 8
 IMAGE_SHAPE = (16, 16, 1)
 NUM_CLASSES = 10
 BATCH = 5
-DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs",
-                    "serving.md")
+# The README's serving section holds the request bodies the REST test replays.
+DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
 # Fresh processes only need to be quiet, not to see this process's environment changes.
 QUIET_ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 
