@@ -110,15 +110,18 @@ def build_gan(config: config_lib.Config) -> GAN:
         A compiled ``tfgan.GAN`` (both optimizers built).
     """
     num_classes = config.class_count
+    # With several replicas, BatchNorm statistics are taken over the global batch, so a step
+    # does not depend on how the batch is split (and small per-replica batches stay stable).
+    sync_batch_norm = tf.distribute.get_strategy().num_replicas_in_sync > 1
     generator = networks.build_generator(
         config.arch, config.image_shape, config.latent_dim, num_classes,
         label_embedding_dim=config.label_embedding_dim,
-        base_filters=config.g_base_filters or None)
+        base_filters=config.g_base_filters or None, sync_batch_norm=sync_batch_norm)
     discriminator = networks.build_discriminator(
         config.arch, config.image_shape, num_classes,
         norm=config.critic_norm, spectral_norm=config.spectral_norm, dropout=config.dropout,
         label_embedding_dim=config.label_embedding_dim,
-        base_filters=config.d_base_filters or None)
+        base_filters=config.d_base_filters or None, sync_batch_norm=sync_batch_norm)
     gan = GAN(generator, discriminator, latent_dim=config.latent_dim, loss=config.loss,
               num_classes=num_classes, d_steps=config.d_steps, g_every=config.g_every,
               gp_weight=config.gp_weight, clip_value=config.clip_value or None,
