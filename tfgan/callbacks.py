@@ -16,26 +16,33 @@ checkpoint, so a resumed run continues the numbering), or the number of batches 
 callback's ``fit`` began for other models. Cadences ("every n steps") are multiples of that
 global step.
 
+``EvaluateQuality`` measures FID, KID and the Inception (MNIST) score of the generator every n
+steps and keeps the best checkpoint and export (``bin/train.py --eval_every``).
+
 Why not ``keras.callbacks.CSVLogger`` / ``TensorBoard`` / the Keras progress bar: they count
 epochs or batches of the current ``fit`` call, so a resumed run would restart at 0; these
 callbacks key everything on the global step instead.
 """
 
 import csv
+import json
 import math
 import os
 import signal
 import sys
 import threading
 import time
-from typing import Dict, Optional, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
+from tfgan import evaluation
+
 __all__ = [
+    "EvaluateQuality",
     "MetricsLogger",
     "PeriodicCheckpoint",
     "ProgressLogger",
@@ -43,6 +50,7 @@ __all__ = [
     "StopOnNonFinite",
     "StopOnSignal",
     "global_step",
+    "generator_sample_fn",
     "image_grid",
     "interval_logs",
     "plot_loss_curve",
@@ -518,6 +526,254 @@ def plot_loss_curve(csv_path: str, png_path: str, title: Optional[str] = None) -
     figure.savefig(tmp, format="png")
     os.replace(tmp, png_path)
     return png_path
+
+
+# --------------------------------------------------------------------------------------------
+# Sample quality
+
+
+def generator_sample_fn(generate: Callable, latent_dim: int, num_classes: Optional[int] = None,
+                        seed: int = 0) -> Callable[[int], np.ndarray]:
+    """A ``sample_fn(n) -> images`` for ``tfgan.evaluation.evaluate_generator``.
+
+    Successive calls continue one stream of latent vectors from
+    ``numpy.random.default_rng(seed)``; for a conditional generator the labels cycle through
+    ``0 .. num_classes - 1`` across calls, so every class gets the same share of the samples
+    (within one image).
+
+    Args:
+        generate: ``generate(z, labels) -> images`` (``labels`` None when unconditional), e.g.
+            ``lambda z, labels: gan.generate(z=z, labels=labels)`` or a
+            ``train_lib.Sampler``'s ``generate``.
+        latent_dim: size of ``z``.
+        num_classes: number of classes of a conditional generator, else None.
+        seed: seed of the latent vectors.
+
+    Returns:
+        The sampling function (stateful: create a new one per evaluation).
+    """
+    rng = np.random.default_rng(seed)
+    drawn = [0]
+
+    def sample(n: int) -> np.ndarray:
+        z = rng.standard_normal((n, int(latent_dim))).astype(np.float32)
+        labels = None
+        if num_classes:
+            labels = ((drawn[0] + np.arange(n)) % int(num_classes)).astype(np.int32)
+        drawn[0] += n
+        return np.asarray(generate(z, labels), np.float32)
+
+    return sample
+
+
+class EvaluateQuality(_StepCallback):
+    """Every ``n`` global steps: FID, KID and Inception score; keeps the best model.
+
+    The generator (a ``tfgan.GAN``, in inference mode) draws ``num_samples`` images from a
+    fixed latent stream (the same ``z`` at every evaluation, balanced labels for a conditional
+    model), which are compared with ``real_stats``, the real images' activations computed once
+    with the same extractor. Each evaluation
+
+    * appends ``step,fid,kid,kid_std,inception_score,inception_score_std,seconds,time`` to
+      ``csv_path`` (rows after the restored step of a resumed run are dropped first);
+    * logs the TensorBoard scalars ``eval/fid``, ``eval/kid`` and ``eval/<score_name>``;
+    * prints one line through ``log``;
+    * when the FID is the lowest so far: saves ``best_manager`` (a ``CheckpointManager``
+      with ``max_to_keep=1``), calls ``export_fn(step, checkpoint_path)`` and then writes
+      ``best_json`` (``step``, ``fid``, ``kid``, ``inception_score``, ``score_name``,
+      ``num_samples``, ``extractor``, ``checkpoint``, ``export``) atomically, last, so it
+      only ever names files that exist.
+
+    A resumed run reads the best FID back from ``best_json`` and keeps improving on it, unless
+    the number of samples or the extractor changed (FID is not comparable across them): then
+    the next evaluation starts a new best. Evaluations are skipped on steps with non-finite
+    metrics, and at the end of a ``fit`` stopped early (Ctrl-C, divergence).
+
+    Args:
+        real_stats: ``tfgan.evaluation.ActivationStats`` of the real images.
+        extractor: the feature extractor (a callable, or "mnist" / "inception_v3").
+        every_n_steps: cadence in global steps.
+        num_samples: generated images per evaluation.
+        csv_path: the CSV file (appended to; the header is written once).
+        summary_writer: optional ``tf.summary`` writer for the scalars.
+        best_manager: ``tf.train.CheckpointManager`` for the best state, or None (no best
+            tracking).
+        best_json: path of the JSON describing the best evaluation (with ``best_manager``).
+        export_fn: optional ``export_fn(step, checkpoint_path) -> export path``, called after
+            a new best checkpoint is saved.
+        extractor_name: the extractor's name, recorded in ``best_json``.
+        score_name: name of the Inception score in logs ("mnist_score" with the MNIST
+            classifier).
+        batch_size: images per generator / extractor call.
+        kid_subsets: KID subsets (fewer than the final evaluation's 100 keeps it cheap).
+        kid_subset_size: images per KID subset (clipped to the sample sizes).
+        seed: seed of the latent vectors and the KID subsets.
+        evaluate_on_train_end: also evaluate the last step of ``fit``.
+        log: called with one line per evaluation (default ``print``).
+    """
+
+    CSV_COLUMNS = ("step", "fid", "kid", "kid_std", "inception_score", "inception_score_std",
+                   "seconds", "time")
+
+    def __init__(self, real_stats: evaluation.ActivationStats, extractor, every_n_steps: int,
+                 num_samples: int = 2000, *, csv_path: str, summary_writer=None,
+                 best_manager: Optional[tf.train.CheckpointManager] = None,
+                 best_json: Optional[str] = None, export_fn: Optional[Callable] = None,
+                 extractor_name: str = "", score_name: str = "inception_score",
+                 batch_size: int = 500, kid_subsets: int = 20, kid_subset_size: int = 1000,
+                 seed: int = 0, evaluate_on_train_end: bool = True,
+                 log: Optional[Callable[[str], None]] = None):
+        super().__init__()
+        if every_n_steps < 1 or num_samples < 2:
+            raise ValueError("every_n_steps must be positive and num_samples at least 2")
+        if best_manager is not None and not best_json:
+            raise ValueError("best_json is required with best_manager")
+        self.real_stats = real_stats
+        self.extractor = evaluation.get_extractor(extractor)
+        self.every_n_steps = int(every_n_steps)
+        self.num_samples = int(num_samples)
+        self.csv_path = csv_path
+        self.summary_writer = summary_writer
+        self.best_manager = best_manager
+        self.best_json = best_json
+        self.export_fn = export_fn
+        self.extractor_name = extractor_name or getattr(self.extractor, "name", "")
+        self.score_name = score_name
+        self.batch_size = int(batch_size)
+        self.kid_subsets = int(kid_subsets)
+        self.kid_subset_size = int(kid_subset_size)
+        self.seed = seed
+        self.evaluate_on_train_end = evaluate_on_train_end
+        self.log = log or (lambda line: print(line, flush=True))
+        self.best = None  # the best_json dict
+        self.last_evaluated_step = None
+        self.history = []  # one dict per evaluation of this fit
+
+    # -- state across resumptions -------------------------------------------------------
+
+    def _read_best(self) -> None:
+        self.best = None
+        if not self.best_json or not os.path.exists(self.best_json):
+            return
+        try:
+            with open(self.best_json) as f:
+                best = json.load(f)
+        except (OSError, ValueError):
+            return
+        if (best.get("num_samples") == self.num_samples
+                and best.get("extractor") == self.extractor_name):
+            self.best = best
+        else:
+            self.log(f"Best-checkpoint tracking restarts: {self.best_json} was measured with "
+                     f"{best.get('num_samples')} samples and the {best.get('extractor')!r} "
+                     f"extractor, now {self.num_samples} and {self.extractor_name!r}.")
+
+    def _truncate_csv_after(self, step: int) -> None:
+        if not os.path.exists(self.csv_path):
+            return
+        with open(self.csv_path, newline="") as f:
+            reader = csv.DictReader(f)
+            fieldnames, rows = reader.fieldnames, list(reader)
+        kept = [r for r in rows if _to_float(r.get("step")) <= step]
+        if fieldnames and len(kept) != len(rows):
+            tmp = self.csv_path + ".tmp"
+            with open(tmp, "w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=fieldnames, extrasaction="ignore")
+                writer.writeheader()
+                writer.writerows(kept)
+            os.replace(tmp, self.csv_path)
+        if any(_to_float(r.get("step")) == step for r in kept):
+            self.last_evaluated_step = step
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.history = []
+        self.last_evaluated_step = None
+        os.makedirs(os.path.dirname(os.path.abspath(self.csv_path)), exist_ok=True)
+        self._truncate_csv_after(self._step())
+        self._read_best()
+
+    # -- evaluation ---------------------------------------------------------------------
+
+    def evaluate(self, step: int) -> Dict[str, float]:
+        """Evaluates the model now, logs the result as the one of ``step``; returns it."""
+        started = time.time()
+        model = self.model
+        sample_fn = generator_sample_fn(
+            lambda z, labels: model.generate(z=z, labels=labels), model.latent_dim,
+            getattr(model, "num_classes", None), seed=self.seed)
+        metrics = evaluation.evaluate_generator(
+            sample_fn, self.real_stats, self.extractor, num_samples=self.num_samples,
+            batch_size=self.batch_size, kid_subsets=self.kid_subsets,
+            kid_subset_size=self.kid_subset_size, seed=self.seed)
+        metrics["seconds"] = time.time() - started
+        metrics["step"] = step
+        self._write_row(step, metrics)
+        improved = self.best_manager is not None and (
+            self.best is None or metrics["fid"] < self.best["fid"])
+        if improved:
+            self._save_best(step, metrics)
+        score = metrics.get("inception_score")
+        score_text = f" - {self.score_name} {score:.3f}" if score is not None else ""
+        self.log(f"eval step {step}: fid {metrics['fid']:.3f} - kid {metrics['kid']:.4f}"
+                 f"{score_text} ({self.num_samples} samples, {metrics['seconds']:.1f} s)"
+                 + (" - new best" if improved else ""))
+        self.last_evaluated_step = step
+        self.history.append(metrics)
+        return metrics
+
+    def _write_row(self, step: int, metrics: Dict[str, float]) -> None:
+        row = {"step": step, "time": time.time()}
+        row.update({k: metrics[k] for k in self.CSV_COLUMNS if k in metrics and k != "step"})
+        new_file = not os.path.exists(self.csv_path) or os.path.getsize(self.csv_path) == 0
+        with open(self.csv_path, "a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=self.CSV_COLUMNS, extrasaction="ignore")
+            if new_file:
+                writer.writeheader()
+            writer.writerow({k: _format_cell(k, v) for k, v in row.items()})
+        if self.summary_writer is not None:
+            with self.summary_writer.as_default():
+                write_scalar_summary("eval/fid", metrics["fid"], step)
+                write_scalar_summary("eval/kid", metrics["kid"], step)
+                if "inception_score" in metrics:
+                    write_scalar_summary(f"eval/{self.score_name}",
+                                         metrics["inception_score"], step)
+            self.summary_writer.flush()
+
+    def _save_best(self, step: int, metrics: Dict[str, float]) -> None:
+        checkpoint = self.best_manager.save(checkpoint_number=step)
+        export = self.export_fn(step, checkpoint) if self.export_fn is not None else None
+        best = {
+            "step": step,
+            "fid": metrics["fid"],
+            "kid": metrics["kid"],
+            "kid_std": metrics["kid_std"],
+            "inception_score": metrics.get("inception_score"),
+            "inception_score_std": metrics.get("inception_score_std"),
+            "score_name": self.score_name,
+            "num_samples": self.num_samples,
+            "num_real_samples": metrics.get("num_real_samples"),
+            "extractor": self.extractor_name,
+            "checkpoint": checkpoint,
+            "export": export,
+        }
+        _atomic_write(self.best_json, (json.dumps(best, indent=2, sort_keys=True) + "\n")
+                      .encode())
+        self.best = best
+
+    def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(batch, logs)
+        step = self._step()
+        if step % self.every_n_steps == 0 and step != self.last_evaluated_step:
+            if not _all_finite(logs):
+                return  # a diverged state is neither measured nor kept
+            self.evaluate(step)
+
+    def on_train_end(self, logs=None):
+        step = self._step()
+        if (self.evaluate_on_train_end and step != self.last_evaluated_step
+                and not getattr(self.model, "stop_training", False)):
+            self.evaluate(step)
 
 
 # --------------------------------------------------------------------------------------------

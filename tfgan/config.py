@@ -20,10 +20,14 @@ not the model or its training mathematics:
 * ``export_dir``: where the final SavedModel goes;
 * ``strategy``: the same run may continue on another device set (results do not depend on the
   number of replicas, see ``tfgan.GAN``);
-* ``cache``: how the input pipeline caches decoded images.
+* ``cache``: how the input pipeline caches decoded images;
+* ``eval_every``, ``eval_samples``, ``eval_extractor``: how often and how precisely sample
+  quality is measured during training (the best checkpoint is then judged against these; a
+  change of ``eval_samples`` or ``eval_extractor`` restarts the best-so-far, see
+  ``tfgan.callbacks.EvaluateQuality``).
 
 Conventions: ``0`` means "off / the architecture's default" for ``clip_value``,
-``g_base_filters`` and ``d_base_filters``; ``""`` means "none" for ``data_dir``, ``export_dir``
+``g_base_filters``, ``d_base_filters`` and ``eval_every``; ``""`` means "none" for ``data_dir``, ``export_dir``
 and ``cache``; ``norm="auto"`` is layer normalisation for a gradient-penalty critic
 (``gp_weight > 0``) and batch normalisation otherwise.
 """
@@ -43,6 +47,9 @@ STRATEGIES = distribute.STRATEGIES
 PRECISIONS = distribute.PRECISIONS
 OPTIMIZERS = ("adam", "rmsprop")
 NORMS = ("auto",) + tuple(networks.NORMALIZATIONS)
+# Feature extractors for --eval_every: "auto" is the packaged MNIST classifier for 1-channel
+# images; RGB images need "inception_v3" named explicitly (its weights, minutes on a CPU).
+EVAL_EXTRACTORS = ("auto", "mnist", "inception_v3")
 
 # Fields that may change between runs in the same work directory (see the module docstring).
 RESUMABLE_FIELDS = (
@@ -55,6 +62,9 @@ RESUMABLE_FIELDS = (
     "export_dir",
     "strategy",
     "cache",
+    "eval_every",
+    "eval_samples",
+    "eval_extractor",
 )
 
 # Number of examples of the synthetic data set (enough for many batches at test sizes).
@@ -118,6 +128,10 @@ class Config:
     keep_checkpoints: int = 3
     log_every: int = 100
     export_dir: str = ""
+    # Sample quality during training.
+    eval_every: int = 0
+    eval_samples: int = 2000
+    eval_extractor: str = "auto"
 
     def __post_init__(self):
         # JSON round trips and flag lists give lists; keep the field hashable and comparable.
@@ -138,6 +152,11 @@ class Config:
         if self.norm != "auto":
             return self.norm
         return "layer" if self.gp_weight > 0 else "batch"
+
+    @property
+    def resolved_eval_extractor(self) -> str:
+        """The feature extractor ``eval_extractor`` resolves to (``"auto"``: ``"mnist"``)."""
+        return "mnist" if self.eval_extractor == "auto" else self.eval_extractor
 
     @property
     def class_count(self):
@@ -197,10 +216,12 @@ class Config:
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("strategy", self.strategy, STRATEGIES)
         _choice("mixed_precision", self.mixed_precision, PRECISIONS)
+        _choice("eval_extractor", self.eval_extractor, EVAL_EXTRACTORS)
         for name in ("image_size", "latent_dim", "label_embedding_dim", "batch_size",
                      "train_steps", "d_steps", "g_every", "sample_every", "num_samples",
-                     "checkpoint_every", "keep_checkpoints", "log_every"):
+                     "checkpoint_every", "keep_checkpoints", "log_every", "eval_samples"):
             _positive_int(name, getattr(self, name))
+        _non_negative_int("eval_every", self.eval_every, "(0: off)")
         for name in ("g_base_filters", "d_base_filters"):
             _non_negative_int(name, getattr(self, name), "(0: the architecture's default)")
         _non_negative_int("seed", self.seed, "")
@@ -256,6 +277,14 @@ class Config:
             if self.conditional and self.num_classes != 10:
                 raise ConfigError(f"--num_classes must be 10 for a --conditional model on "
                                   f"--dataset=mnist, got {self.num_classes}")
+        if self.eval_every and self.channels == 3 and self.eval_extractor != "inception_v3":
+            raise ConfigError(
+                f"--eval_every on RGB images (--channels=3) needs "
+                f"--eval_extractor=inception_v3 (the MNIST classifier only judges digits), got "
+                f"--eval_extractor={self.eval_extractor}; or pass --eval_every=0")
+        if self.eval_every and self.eval_samples < 2:
+            raise ConfigError(f"--eval_samples must be at least 2 with --eval_every, got "
+                              f"{self.eval_samples}")
         if self.dataset == "synthetic" and self.batch_size > SYNTHETIC_EXAMPLES:
             raise ConfigError(f"--batch_size must be at most {SYNTHETIC_EXAMPLES} for "
                               f"--dataset=synthetic, got {self.batch_size}")

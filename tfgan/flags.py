@@ -66,6 +66,13 @@ _HELP = {
     "keep_checkpoints": "Number of most recent checkpoints kept.",
     "log_every": "Write a metrics.csv row / TensorBoard scalars every n steps.",
     "export_dir": "Base directory of the SavedModel export (default: <workdir>/export).",
+    "eval_every": "Measure FID, KID and Inception (MNIST) score every n steps and keep the "
+                  "best checkpoint in <workdir>/best/ and its export in best_export/ (0: off).",
+    "eval_samples": "Generated images per --eval_every evaluation (FID grows as this "
+                    "shrinks: keep it fixed within a run).",
+    "eval_extractor": "Features for --eval_every: 'auto' is the packaged MNIST classifier "
+                      "(1-channel images); RGB images need 'inception_v3' (its ImageNet "
+                      "weights must be in ~/.keras/models).",
 }
 
 _ENUMS = {
@@ -76,6 +83,7 @@ _ENUMS = {
     "optimizer": config_lib.OPTIMIZERS,
     "strategy": config_lib.STRATEGIES,
     "mixed_precision": config_lib.PRECISIONS,
+    "eval_extractor": config_lib.EVAL_EXTRACTORS,
 }
 
 

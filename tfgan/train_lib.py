@@ -18,6 +18,10 @@ The work directory (``workdir``)::
     metrics.csv          step, d_loss, g_loss, [gp,] d_real, d_fake, steps_per_sec, time
     loss_curve.png       the losses against the step, drawn at the end
     export/<step>/       the generator SavedModel (unless --export_dir points elsewhere)
+    eval.csv             with --eval_every: step, fid, kid, kid_std, inception_score, ...
+    best/                with --eval_every: the checkpoint of the lowest FID so far, and
+                         best.json (its step, fid, score)
+    best_export/<step>/  with --eval_every: that checkpoint's generator SavedModel
 
 Resuming: a work directory with a ``config.json`` is continued from its latest checkpoint at
 the saved step; ``train_steps`` is the total, so only the remaining steps are trained. A config
@@ -58,10 +62,14 @@ METRICS_FILE = "metrics.csv"
 LOSS_CURVE_FILE = "loss_curve.png"
 EXPORT_DIR = "export"
 CHECKPOINT_PREFIX = "ckpt"
+EVAL_FILE = "eval.csv"
+BEST_DIR = "best"
+BEST_JSON = "best.json"
+BEST_EXPORT_DIR = "best_export"
 
 # What ``overwrite=True`` removes: the artifacts of a run, nothing else a user put there.
 _RUN_ARTIFACTS = (CONFIG_FILE, CHECKPOINT_DIR, SAMPLES_DIR, TENSORBOARD_DIR, METRICS_FILE,
-                  LOSS_CURVE_FILE, EXPORT_DIR)
+                  LOSS_CURVE_FILE, EXPORT_DIR, EVAL_FILE, BEST_DIR, BEST_EXPORT_DIR)
 _WORKER_SCRATCH = ".worker_scratch"
 
 
@@ -245,7 +253,13 @@ def restore_gan(workdir: str, step: Optional[int] = None) -> Tuple[GAN, int, con
         FileNotFoundError: no ``config.json`` or no such checkpoint.
     """
     config = load_config(workdir).validate(check_paths=False)
-    path = _checkpoint_path(workdir, step)
+    gan = _restore_float32(config, _checkpoint_path(workdir, step))
+    return gan, int(np.asarray(gan.batches_seen)), config
+
+
+def _restore_float32(config: config_lib.Config, path: str) -> GAN:
+    """A float32 GAN of ``config`` with the networks, step and RNG state of checkpoint ``path``
+    (the global dtype policy is left as it was)."""
     previous_policy = keras.config.dtype_policy()
     distribute.set_precision("float32")
     try:
@@ -254,7 +268,7 @@ def restore_gan(workdir: str, step: Optional[int] = None) -> Tuple[GAN, int, con
         keras.mixed_precision.set_global_policy(previous_policy)
     make_checkpoint(gan, include_optimizers=False).restore(
         path).assert_existing_objects_matched().expect_partial()
-    return gan, int(np.asarray(gan.batches_seen)), config
+    return gan
 
 
 # --------------------------------------------------------------------------------------------
@@ -360,6 +374,10 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
     if overwrite and chief:
         _clean_workdir(workdir)
     check_workdir(config, workdir)
+    # The real side of --eval_every, before anything is trained: a missing extractor or data
+    # set fails now, not at the first evaluation.
+    quality = (_real_quality_stats(config, strategy)
+               if config.eval_every and chief else None)
     if chief:
         _write_json(os.path.join(workdir, CONFIG_FILE), config.to_dict())
 
@@ -414,6 +432,9 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
             sample_grid,
             callbacks_lib.ProgressLogger(config.train_steps, every_n_steps=config.log_every),
         ]
+        if quality is not None:
+            callbacks.append(_quality_callback(config, workdir, checkpoint, summary_writer,
+                                               *quality))
     callbacks += extra_callbacks
 
     if remaining > 0:
@@ -471,6 +492,65 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
     result["seconds"] = time.time() - started
     _log(f"Done: step {step}, {result['seconds']:.0f} s. Export: {result['export_path']}")
     return result
+
+
+def _real_quality_stats(config: config_lib.Config, strategy):
+    """``(extractor, real ActivationStats)`` for ``--eval_every``, computed once per run.
+
+    Raises:
+        ConfigError: the extractor's weights are unavailable, or the strategy is
+            multi-worker (the best checkpoint would be saved by the chief alone).
+    """
+    from tfgan import eval_lib  # pylint: disable=import-outside-toplevel  (eval_lib uses us)
+    from tfgan import evaluation  # pylint: disable=import-outside-toplevel
+
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        raise config_lib.ConfigError(
+            "--eval_every is not supported with --strategy=multi_worker (a checkpoint needs "
+            "every worker); pass --eval_every=0 and measure the exports with bin/evaluate.py")
+    name = config.resolved_eval_extractor
+    try:
+        extractor = evaluation.get_extractor(name)
+    except (evaluation.WeightsUnavailableError, FileNotFoundError) as e:
+        raise config_lib.ConfigError(f"--eval_extractor={name} cannot be loaded: {e}") from e
+    started = time.time()
+    real, description = eval_lib.real_stats(
+        extractor, config.dataset, data_dir=config.data_dir or None,
+        image_size=config.image_size, channels=config.channels, seed=config.seed)
+    _log(f"Evaluating every {config.eval_every} steps: {config.eval_samples} samples against "
+         f"{real.num_samples} {description}, {name} features "
+         f"({time.time() - started:.0f} s for the real side)")
+    return extractor, real
+
+
+def _quality_callback(config: config_lib.Config, workdir: str,
+                      checkpoint: tf.train.Checkpoint, summary_writer, extractor,
+                      real) -> callbacks_lib.EvaluateQuality:
+    """The ``--eval_every`` callback: eval.csv, best/ (checkpoint, best.json), best_export/."""
+    best_manager = tf.train.CheckpointManager(
+        checkpoint, os.path.join(workdir, BEST_DIR), max_to_keep=1,
+        checkpoint_name=CHECKPOINT_PREFIX)
+    best_export_dir = os.path.join(workdir, BEST_EXPORT_DIR)
+
+    def export_best(step: int, checkpoint_path: str) -> str:
+        # In float32 like the final export, whatever --mixed_precision trains in; only the
+        # best version is kept.
+        path = export_lib.export_generator(_restore_float32(config, checkpoint_path),
+                                           best_export_dir, version=step, overwrite=True)
+        for name in os.listdir(best_export_dir):
+            if name.isdigit() and int(name) != step:
+                shutil.rmtree(os.path.join(best_export_dir, name), ignore_errors=True)
+        return path
+
+    name = config.resolved_eval_extractor
+    return callbacks_lib.EvaluateQuality(
+        real, extractor, config.eval_every, config.eval_samples,
+        csv_path=os.path.join(workdir, EVAL_FILE), summary_writer=summary_writer,
+        best_manager=best_manager, best_json=os.path.join(workdir, BEST_DIR, BEST_JSON),
+        export_fn=export_best, extractor_name=name,
+        score_name="mnist_score" if name == "mnist" else "inception_score",
+        kid_subsets=20, kid_subset_size=min(1000, config.eval_samples), seed=config.seed,
+        log=_log)
 
 
 def _latest_step(manager: tf.train.CheckpointManager) -> Optional[int]:

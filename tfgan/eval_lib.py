@@ -1,0 +1,334 @@
+"""Sample quality of trained generators: the library behind ``bin/evaluate.py``.
+
+``evaluate_model`` measures FID, KID and the Inception score ("MNIST score" with the packaged
+MNIST classifier) of a trained generator against held-out real images and writes them to a
+JSON file::
+
+    from tfgan import eval_lib
+    result = eval_lib.evaluate_model("runs/dcgan")                # latest checkpoint
+    result = eval_lib.evaluate_model("runs/dcgan", step=2000)     # a kept checkpoint
+    result = eval_lib.evaluate_model("runs/dcgan/export")         # highest exported version
+    result = eval_lib.evaluate_model("/models/x/3000", data_dir="../shared/data/mnist/mnist.npz")
+    print(eval_lib.format_result(result))
+    # {'fid': ..., 'kid': ..., 'kid_std': ..., 'inception_score': ..., 'step': 3000,
+    #  'output': 'runs/dcgan/eval_3000.json', ...}
+
+What is evaluated (``load_model``): a work directory of ``bin/train.py`` (its ``config.json``
+and the latest checkpoint, or ``step``), a SavedModel written by ``tfgan.export`` or a base
+export directory (its highest version, or version ``step``). An export inside a work
+directory (``<workdir>/export/<step>``, ``<workdir>/best_export/<step>``) finds the run's
+config two levels up, and with it the data set.
+
+The real side (``real_images``): the MNIST test split at the generator's image size for
+``--dataset=mnist`` (the default when nothing is known about the run), held-out random
+images for ``synthetic`` (tests), and the training folder itself for ``folder`` (it has no
+test split). Generated images come from a fixed latent stream (``seed``), with balanced
+labels for a conditional generator (``tfgan.callbacks.generator_sample_fn``).
+
+The extractor ``"auto"`` is the packaged MNIST classifier for 1-channel images and
+InceptionV3 for RGB ones (its ImageNet weights must be in ``~/.keras/models`` offline).
+"""
+
+import json
+import os
+import time
+from typing import Any, Dict, Optional, Tuple
+
+from tfgan import callbacks as callbacks_lib
+from tfgan import config as config_lib
+from tfgan import data as data_lib
+from tfgan import evaluation
+from tfgan import export as export_lib
+from tfgan import train_lib
+
+__all__ = [
+    "EXTRACTORS",
+    "LoadedModel",
+    "ModelNotFoundError",
+    "evaluate_model",
+    "format_result",
+    "load_model",
+    "real_images",
+    "real_stats",
+    "resolve_extractor",
+    "score_name",
+]
+
+EXTRACTORS = ("auto", "mnist", "inception_v3")
+EVAL_JSON = "eval_{version}.json"
+# Real images used at most (the MNIST test split has 10,000).
+MAX_REAL_SAMPLES = 10_000
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """No generator to evaluate at the given path (or no such step there)."""
+
+
+class LoadedModel:
+    """A generator to evaluate, from a checkpoint or a SavedModel (see ``load_model``).
+
+    Attributes:
+        sampler: a ``train_lib.Sampler``.
+        step: the training step (checkpoint step or export version), or None if unknown.
+        path: the checkpoint prefix or the SavedModel directory.
+        kind: ``"checkpoint"`` or ``"saved_model"``.
+        config: the run's ``Config`` when known (work directory, or an export inside one).
+        default_output: where the JSON goes unless told otherwise.
+    """
+
+    def __init__(self, sampler, step, path, kind, config, default_output):
+        self.sampler = sampler
+        self.step = step
+        self.path = path
+        self.kind = kind
+        self.config = config
+        self.default_output = default_output
+
+
+def _is_workdir(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, train_lib.CONFIG_FILE))
+
+
+def load_model(model_dir: str, step: Optional[int] = None) -> LoadedModel:
+    """Loads a generator from a work directory, a SavedModel or a base export directory.
+
+    Args:
+        model_dir: a work directory (holding ``config.json``), a SavedModel directory, or a
+            directory of numbered SavedModel versions.
+        step: the checkpoint step (work directory) or version (export directory); default the
+            latest / highest.
+
+    Returns:
+        A :class:`LoadedModel`.
+
+    Raises:
+        ModelNotFoundError: ``model_dir`` does not exist, is none of the above, or has no such
+            step (or a step was given for a single SavedModel); the message says which.
+    """
+    model_dir = os.path.abspath(os.path.expanduser(os.fspath(model_dir)))
+    if not os.path.isdir(model_dir):
+        raise ModelNotFoundError(f"{model_dir} does not exist or is not a directory")
+    if _is_workdir(model_dir):
+        if not train_lib.checkpoint_steps(model_dir):
+            raise ModelNotFoundError(
+                f"{model_dir} is a work directory without checkpoints (nothing trained yet)")
+        try:
+            gan, gan_step, config = train_lib.restore_gan(model_dir, step)
+        except FileNotFoundError as e:
+            raise ModelNotFoundError(str(e)) from e
+        return LoadedModel(train_lib.Sampler.from_gan(gan), gan_step,
+                           os.path.join(model_dir, train_lib.CHECKPOINT_DIR,
+                                        f"{train_lib.CHECKPOINT_PREFIX}-{gan_step}"),
+                           "checkpoint", config,
+                           os.path.join(model_dir, EVAL_JSON.format(version=gan_step)))
+    if export_lib._is_saved_model(model_dir):  # pylint: disable=protected-access
+        if step is not None:
+            raise ModelNotFoundError(f"{model_dir} is a single SavedModel; a step applies to a "
+                                     "work directory or a directory of numbered versions")
+        path = model_dir
+    elif step is not None:
+        path = os.path.join(model_dir, str(step))
+        if not export_lib._is_saved_model(path):  # pylint: disable=protected-access
+            versions = sorted(int(n) for n in os.listdir(model_dir) if n.isdigit())
+            raise ModelNotFoundError(f"no SavedModel version {step} in {model_dir}; versions: "
+                                     f"{', '.join(map(str, versions)) or 'none'}")
+    else:
+        try:
+            path = export_lib.resolve_version_path(model_dir)
+        except FileNotFoundError as e:
+            raise ModelNotFoundError(
+                f"{model_dir} is neither a work directory of bin/train.py (config.json, "
+                "checkpoints/), a SavedModel, nor a directory of numbered SavedModel "
+                "versions") from e
+    sampler = train_lib.Sampler.from_export(path)
+    name = os.path.basename(os.path.normpath(path))
+    version = int(name) if name.isdigit() else None
+    # <workdir>/export/<step> or <workdir>/best_export/<step>: the run's config.
+    workdir = os.path.dirname(os.path.dirname(path))
+    config = train_lib.load_config(workdir) if _is_workdir(workdir) else None
+    output = os.path.join(os.path.dirname(path), EVAL_JSON.format(version=name))
+    return LoadedModel(sampler, version, path, "saved_model", config, output)
+
+
+def resolve_extractor(name: str, channels: int) -> str:
+    """``"auto"`` -> ``"mnist"`` for 1 channel, ``"inception_v3"`` for 3; others unchanged."""
+    if name not in EXTRACTORS:
+        raise ValueError(f"extractor must be one of {', '.join(map(repr, EXTRACTORS))}, got "
+                         f"{name!r}")
+    if name == "auto":
+        return "mnist" if channels == 1 else "inception_v3"
+    return name
+
+
+def score_name(extractor: str) -> str:
+    """``"mnist_score"`` for the MNIST classifier, else ``"inception_score"``."""
+    return "mnist_score" if extractor == "mnist" else "inception_score"
+
+
+def real_images(dataset: str = "mnist", *, data_dir: Optional[str] = None,
+                image_size: int = 28, channels: int = 1, batch_size: int = 500,
+                seed: int = 0) -> Tuple[Any, str]:
+    """The held-out real images a generator of this data set is compared with.
+
+    Args:
+        dataset: ``"mnist"`` (the test split), ``"synthetic"`` (random images from another
+            seed than training's) or ``"folder"`` (the training folder: it has no test split).
+        data_dir: MNIST ``.npz``/directory (None: tfds), or the image folder.
+        image_size: the generator's image size (MNIST is resized like the training data).
+        channels: the generator's channels (synthetic and folder data).
+        batch_size: images per batch.
+        seed: the run's seed (synthetic data use ``seed + 1``).
+
+    Returns:
+        ``(dataset of image batches in [-1, 1], description)``.
+
+    Raises:
+        FileNotFoundError: MNIST is not available (the message names ``--data_dir``).
+        ValueError: an unknown data set, or ``folder`` without ``data_dir``.
+    """
+    if dataset == "mnist":
+        images = data_lib.mnist("test", batch_size=batch_size, image_size=image_size,
+                                data_dir=data_dir, shuffle=False, drop_remainder=False)
+        return images, f"MNIST test digits ({image_size}x{image_size})"
+    if dataset == "synthetic":
+        count = config_lib.SYNTHETIC_EXAMPLES
+        images = data_lib.synthetic(num_examples=count, batch_size=min(batch_size, count),
+                                    image_size=image_size, channels=channels, seed=seed + 1,
+                                    drop_remainder=False)
+        return images, "held-out synthetic images"
+    if dataset == "folder":
+        if not data_dir:
+            raise ValueError("the real images of a folder data set need its data_dir")
+        images = data_lib.image_folder(data_dir, batch_size=batch_size, image_size=image_size,
+                                       channels=channels, shuffle=False, drop_remainder=False)
+        return images, f"training images of {data_dir} (a folder has no test split)"
+    raise ValueError(f"dataset must be one of {', '.join(map(repr, config_lib.DATASETS))}, "
+                     f"got {dataset!r}")
+
+
+def real_stats(extractor, dataset: str = "mnist", *, data_dir: Optional[str] = None,
+               image_size: int = 28, channels: int = 1, num_samples: int = MAX_REAL_SAMPLES,
+               batch_size: int = 500, seed: int = 0
+               ) -> Tuple[evaluation.ActivationStats, str]:
+    """``tfgan.evaluation.ActivationStats`` of :func:`real_images` (at most ``num_samples``).
+
+    Returns:
+        ``(stats, description)``.
+    """
+    images, description = real_images(dataset, data_dir=data_dir, image_size=image_size,
+                                      channels=channels, batch_size=batch_size, seed=seed)
+    if dataset == "synthetic":
+        num_samples = min(num_samples, config_lib.SYNTHETIC_EXAMPLES)
+    stats = evaluation.activation_stats(extractor, images, num_samples=num_samples,
+                                        batch_size=batch_size)
+    return stats, description
+
+
+def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: int = 10_000,
+                   data_dir: Optional[str] = None, dataset: Optional[str] = None,
+                   extractor: str = "auto", output: Optional[str] = None,
+                   batch_size: int = 500, seed: int = 0, kid_subsets: int = 100,
+                   kid_subset_size: int = 1000, real=None, write: bool = True
+                   ) -> Dict[str, Any]:
+    """FID, KID and Inception score of a trained generator against held-out real images.
+
+    Args:
+        model_dir: a work directory, a SavedModel or a base export directory (see
+            :func:`load_model`).
+        step: checkpoint step or export version (default: the latest).
+        num_samples: generated images (10,000 is the usual choice for reported numbers).
+        data_dir: the real data (MNIST ``.npz`` or directory, or image folder); default the
+            run's ``data_dir`` when its config is known, else tfds.
+        dataset: ``"mnist"``, ``"synthetic"`` or ``"folder"``; default the run's, else MNIST.
+        extractor: ``"auto"``, ``"mnist"`` or ``"inception_v3"`` (see the module docstring).
+        output: the JSON file (None: ``<workdir>/eval_<step>.json``, or
+            ``eval_<version>.json`` next to the SavedModel).
+        batch_size: images per generator / extractor call.
+        seed: seed of the latent vectors and the KID subsets.
+        kid_subsets: KID subsets.
+        kid_subset_size: images per KID subset.
+        real: optional precomputed ``(ActivationStats, description)`` of the real side (same
+            extractor), e.g. to evaluate several models against one computation.
+        write: write the JSON file.
+
+    Returns:
+        The JSON's dict: ``fid``, ``kid``, ``kid_std``, ``inception_score``,
+        ``inception_score_std``, ``score_name``, ``num_samples``, ``num_real_samples``,
+        ``step``, ``model``, ``model_kind``, ``extractor``, ``real``, ``seed``, ``seconds``
+        and ``output`` (None when not written).
+
+    Raises:
+        ModelNotFoundError: see :func:`load_model`.
+        FileNotFoundError: the real data are unavailable.
+        ValueError: bad arguments.
+        tfgan.evaluation.WeightsUnavailableError: InceptionV3 weights missing offline.
+    """
+    started = time.time()
+    loaded = load_model(model_dir, step)
+    probe, _ = loaded.sampler.sample(1, labels=[0] if loaded.sampler.conditional else None)
+    image_size, channels = int(probe.shape[1]), int(probe.shape[3])
+    extractor_name = resolve_extractor(extractor, channels)
+    config = loaded.config
+    if dataset is None:
+        dataset = config.dataset if config is not None else "mnist"
+    if data_dir is None and config is not None and config.data_dir:
+        data_dir = config.data_dir
+    extractor_fn = evaluation.get_extractor(extractor_name)
+    if real is None:
+        real = real_stats(extractor_fn, dataset, data_dir=data_dir, image_size=image_size,
+                          channels=channels, batch_size=batch_size,
+                          seed=config.seed if config is not None else 0)
+    real_side, real_description = real
+    sampler = loaded.sampler
+    num_classes = None
+    if sampler.conditional:
+        num_classes = sampler.num_classes
+        if not num_classes:
+            raise ValueError(f"{loaded.path} is conditional but its number of classes is "
+                             "unknown (no tfgan metadata)")
+    sample_fn = callbacks_lib.generator_sample_fn(
+        lambda z, labels: sampler.generate(z, labels, batch_size=batch_size),
+        sampler.latent_dim, num_classes, seed=seed)
+    metrics = evaluation.evaluate_generator(
+        sample_fn, real_side, extractor_fn, num_samples=num_samples, batch_size=batch_size,
+        kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, seed=seed)
+    result = dict(metrics)
+    result.update(
+        score_name=score_name(extractor_name),
+        step=loaded.step,
+        model=loaded.path,
+        model_kind=loaded.kind,
+        extractor=extractor_name,
+        real=real_description,
+        seed=seed,
+        seconds=round(time.time() - started, 1),
+        output=None,
+    )
+    if write:
+        path = os.path.abspath(output or loaded.default_output)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        result["output"] = path
+        tmp = f"{path}.tmp-{os.getpid()}"
+        with open(tmp, "w") as f:
+            json.dump(result, f, indent=2, sort_keys=True)
+            f.write("\n")
+        os.replace(tmp, path)
+    return result
+
+
+def format_result(result: Dict[str, Any]) -> str:
+    """One line: step, FID, KID, score, sample counts and where the JSON went."""
+    step = "?" if result.get("step") is None else result["step"]
+    parts = [f"step {step}: FID {result['fid']:.3f}",
+             f"KID {result['kid']:.4f} ± {result['kid_std']:.4f}"]
+    if result.get("inception_score") is not None:
+        label = "MNIST score" if result.get("score_name") == "mnist_score" else "IS"
+        parts.append(f"{label} {result['inception_score']:.3f} ± "
+                     f"{result['inception_score_std']:.3f}")
+    line = (" - ".join(parts) + f" ({result['num_samples']} samples vs "
+            f"{result['num_real_samples']} {result.get('real', 'real images')}, "
+            f"{result.get('extractor')} features, {result.get('seconds', 0):.0f} s) "
+            f"[{result.get('model')}]")
+    if result.get("output"):
+        line += f" -> {result['output']}"
+    return line
