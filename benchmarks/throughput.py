@@ -5,14 +5,14 @@
 Prints one table of training images/second (a "step" is one batch: its discriminator update(s)
 and, on schedule, the generator update), then the overhead of ``GAN.fit`` against a bare
 ``tf.function`` loop over the same networks, optimizers and data, measured in the same run.
-Each configuration is warmed up (tracing, XLA compilation) before it is timed, and timed
-``--repeats`` times (the median is reported): this machine is shared, so compare numbers
-within one run only.
+Each configuration is warmed up (tracing, XLA compilation), then the configurations of a
+system are timed in alternating windows of ``--steps`` steps, ``--repeats`` rounds, and the
+median is reported: the machine is shared, and alternating spreads other load evenly over the
+variants being compared. Compare numbers within one run only.
 """
 
 import os
 import statistics
-import sys
 import time
 
 from absl import app
@@ -72,52 +72,76 @@ class _BatchClock(keras.callbacks.Callback):
         self.times.append(time.perf_counter())
 
 
-def time_fit(gan, dataset) -> float:
-    """Median steady-state images/second of one ``fit`` call, over ``--repeats`` windows.
+class FitRunner:
+    """Times ``GAN.fit`` windows: steady-state steps, ``fit``'s start-up excluded.
 
-    One call runs the warm-up and every timed window, so ``fit``'s start-up (iterator and
-    callback creation) is not charged to the steps; its per-step machinery is.
+    Within one ``fit`` call the clock runs from the end of its first batch to the end of its
+    last, so iterator and callback creation are not charged to the steps; Keras' per-step
+    machinery (logs, callbacks, the g_every dispatch) is.
     """
-    clock = _BatchClock()
-    gan.fit(dataset, steps_per_epoch=FLAGS.warmup + FLAGS.steps * FLAGS.repeats, epochs=1,
-            verbose=0, callbacks=[clock])
-    rates = []
-    for r in range(FLAGS.repeats):
-        begin = clock.times[FLAGS.warmup - 1 + r * FLAGS.steps]
-        end = clock.times[FLAGS.warmup - 1 + (r + 1) * FLAGS.steps]
-        rates.append(FLAGS.steps * FLAGS.batch_size / (end - begin))
-    return statistics.median(rates)
+
+    def __init__(self, gan, dataset):
+        self.gan, self.dataset = gan, dataset
+
+    def warm_up(self):
+        self.gan.fit(self.dataset, steps_per_epoch=FLAGS.warmup, epochs=1, verbose=0)
+
+    def window(self, steps: int) -> float:
+        clock = _BatchClock()
+        self.gan.fit(self.dataset, steps_per_epoch=steps + 1, epochs=1, verbose=0,
+                     callbacks=[clock])
+        return clock.times[-1] - clock.times[0]
 
 
-def bare_loop_rate(gan, dataset) -> float:
+class LoopRunner:
     """The same D and G updates as ``GAN.train_step``, in a plain ``tf.function`` loop.
 
     It reuses the GAN's networks, optimizers, losses and latent draws (its private update
     methods), so the only difference from ``fit`` is Keras' machinery around the step.
     """
-    conditional = gan.conditional
 
-    @tf.function(jit_compile=gan.jit_compile)
-    def step(batch, update_generator):
-        images, labels = batch if conditional else (batch, None)
-        for _ in range(gan.d_steps):
-            gan._discriminator_update(images, labels)
-        if update_generator:
-            gan._generator_update(tf.shape(images)[0], labels)
+    def __init__(self, gan, dataset):
+        self.gan, self.iterator, self.index = gan, iter(dataset), 0
+        conditional = gan.conditional
 
-    def run(num_steps, iterator, first_index):
-        for i in range(num_steps):
-            step(next(iterator), (first_index + i + 1) % gan.g_every == 0)
+        @tf.function(jit_compile=gan.jit_compile)
+        def step(batch, update_generator):
+            images, labels = batch if conditional else (batch, None)
+            for _ in range(gan.d_steps):
+                gan._discriminator_update(images, labels)
+            if update_generator:
+                gan._generator_update(tf.shape(images)[0], labels)
 
-    iterator = iter(dataset)
-    warmup = max(FLAGS.warmup, gan.g_every)  # traces both branches
-    run(warmup, iterator, 0)
-    rates = []
-    for r in range(FLAGS.repeats):
+        self.step = step
+
+    def _run(self, steps):
+        for _ in range(steps):
+            self.index += 1
+            self.step(next(self.iterator), self.index % self.gan.g_every == 0)
+
+    def warm_up(self):
+        self._run(max(FLAGS.warmup, self.gan.g_every))  # traces both branches
+
+    def window(self, steps: int) -> float:
         start = time.perf_counter()
-        run(FLAGS.steps, iterator, warmup + r * FLAGS.steps)
-        rates.append(FLAGS.steps * FLAGS.batch_size / (time.perf_counter() - start))
-    return statistics.median(rates)
+        self._run(steps)
+        return time.perf_counter() - start
+
+
+def interleaved_rates(runners) -> dict:
+    """Median images/second of each runner, timed in alternating windows.
+
+    The machine is shared: timing the variants one after another would charge a burst of
+    someone else's load to one of them. Alternating ``--repeats`` windows spreads it evenly.
+    """
+    for runner in runners.values():
+        runner.warm_up()
+    rates = {name: [] for name in runners}
+    for _ in range(FLAGS.repeats):
+        for name, runner in runners.items():
+            seconds = runner.window(FLAGS.steps)
+            rates[name].append(FLAGS.steps * FLAGS.batch_size / seconds)
+    return {name: statistics.median(values) for name, values in rates.items()}
 
 
 def main(argv):
@@ -133,17 +157,13 @@ def main(argv):
     print(" | ".join("---" for _ in header))
     for system in FLAGS.systems:
         config = load_config(system)
-        rates = {}
+        runners = {}
         for precision, xla in columns:
             try:
-                gan, dataset = build(config, precision, xla == "on")
-                rates[precision, xla] = time_fit(gan, dataset)
-            except Exception as e:  # noqa: BLE001 - report the failure in the table
-                print(f"{system} {precision} xla={xla} failed: {type(e).__name__}: "
-                      f"{str(e).splitlines()[0][:200]}", file=sys.stderr)
-                rates[precision, xla] = float("nan")
+                runners[precision, xla] = FitRunner(*build(config, precision, xla == "on"))
             finally:
                 distribute.set_precision("float32")
+        rates = interleaved_rates(runners)
         row = [system] + [f"{rates[c]:.0f}" for c in columns]
         if len(header) > len(columns) + 1:
             ratio = rates["mixed_bfloat16", "off"] / rates["float32", "off"]
@@ -151,10 +171,9 @@ def main(argv):
         print(" | ".join(row), flush=True)
 
     config = load_config(FLAGS.overhead_system)
-    gan, dataset = build(config, "float32", False)
-    fit_rate = time_fit(gan, dataset)
-    gan, dataset = build(config, "float32", False)
-    loop_rate = bare_loop_rate(gan, dataset)
+    overhead = interleaved_rates({"fit": FitRunner(*build(config, "float32", False)),
+                                  "loop": LoopRunner(*build(config, "float32", False))})
+    fit_rate, loop_rate = overhead["fit"], overhead["loop"]
     print(f"\nfit overhead ({FLAGS.overhead_system}, float32, xla off): fit {fit_rate:.0f} "
           f"images/s, bare tf.function loop {loop_rate:.0f} images/s, "
           f"overhead {100 * (loop_rate / fit_rate - 1):.1f}%")
