@@ -192,6 +192,11 @@ def interval_logs(model, logs) -> Dict[str, float]:
     values = {k: float(v) for k, v in (logs or {}).items()}
     if "d_loss" in values and "g_loss" in values:
         values.pop("loss", None)
+    strategy = getattr(model, "distribute_strategy", None)
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        # Reading a metric's count there is a collective all-reduce, which would hang or
+        # abort unless every worker read it too; only the chief logs, so skip the check.
+        return values
     for metric in getattr(model, "metrics", []):
         count = getattr(metric, "count", None)
         if metric.name in values and count is not None and float(np.asarray(count)) == 0:

@@ -43,6 +43,11 @@ def _shape_of(value):
     return None if shape is None else tuple(shape)
 
 
+def _multi_worker(strategy) -> bool:
+    return isinstance(strategy, (tf.distribute.MultiWorkerMirroredStrategy,
+                                 tf.distribute.experimental.MultiWorkerMirroredStrategy))
+
+
 def default_optimizer():
     """The DCGAN paper's optimizer: Adam, learning rate 2e-4, beta_1 0.5, beta_2 0.999."""
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999)
@@ -514,6 +519,8 @@ class GAN(keras.Model):
         # Keras callbacks that watch "loss" (TerminateOnNaN, EarlyStopping's default) then see
         # either network diverging; the sum is no measure of sample quality.
         logs["loss"] = logs["d_loss"] + logs["g_loss"]
+        if _multi_worker(self.distribute_strategy):
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
         return logs
 
     def train_step(self, data):
@@ -539,21 +546,45 @@ class GAN(keras.Model):
         schedule is applied in Python between two traced functions: one with the generator
         update, one without. Each batch costs only the updates it performs.
         """
-        if self.g_every == 1:
-            return super().make_train_function(force)
         if self.train_function is not None and not force:
             return self.train_function
-        with_generator = self._make_function(
-            functools.partial(self._scheduled_train_step, update_generator=True))
-        discriminator_only = self._make_function(
-            functools.partial(self._scheduled_train_step, update_generator=False))
+        if self.g_every == 1:
+            train_function = self._make_function(self.train_step)
+        else:
+            with_generator = self._make_function(
+                functools.partial(self._scheduled_train_step, update_generator=True))
+            discriminator_only = self._make_function(
+                functools.partial(self._scheduled_train_step, update_generator=False))
 
-        def train_function(iterator):
-            step = with_generator if self._generator_due() else discriminator_only
-            return step(iterator)
+            def train_function(iterator):
+                step = with_generator if self._generator_due() else discriminator_only
+                return step(iterator)
 
-        self.train_function = train_function
-        return train_function
+        self.train_function = self._with_scalar_logs(train_function)
+        return self.train_function
+
+    def make_test_function(self, force=False):
+        if self.test_function is not None and not force:
+            return self.test_function
+        super().make_test_function(force)
+        self.test_function = self._with_scalar_logs(self.test_function)
+        return self.test_function
+
+    def _with_scalar_logs(self, function):
+        """Undoes the ``[1]``-shaped logs ``_logs`` returns under a multi-worker strategy.
+
+        Keras 3 reduces ``fit``'s per-replica logs under ``MultiWorkerMirroredStrategy`` with
+        ``strategy.reduce("MEAN", value, axis=0)``, which fails on scalars ("Invalid reduction
+        dimension 0 for input with 0 dimensions", tensorflow/tensorflow#72388), so the step
+        returns them with a unit axis and the train function squeezes it after the reduction.
+        """
+        if not _multi_worker(self.distribute_strategy):
+            return function
+
+        def scalar_logs_function(iterator):
+            return {name: tf.reshape(value, []) for name, value in function(iterator).items()}
+
+        return scalar_logs_function
 
     def test_step(self, data):
         """Reports the training metrics on a batch without updating any weight."""

@@ -34,6 +34,7 @@ checkpoint is saved and ``TrainingInterrupted`` (a ``KeyboardInterrupt``) is rai
 killed outright loses at most ``checkpoint_every`` steps.
 """
 
+import contextlib
 import json
 import math
 import os
@@ -410,31 +411,30 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
         _log(f"Training {config.arch}/{config.loss} in {workdir} for {config.train_steps} "
              f"steps (strategy {type(strategy).__name__}, {config.mixed_precision})")
 
-    summary_writer = (tf.summary.create_file_writer(os.path.join(workdir, TENSORBOARD_DIR))
-                      if chief else None)
+    # Every worker runs the same callbacks: some read or reset distributed variables, which
+    # under MultiWorkerMirroredStrategy are collective operations every worker must join.
+    # Non-chief workers write into their scratch directory, deleted at the end.
+    outdir = workdir if chief else scratch
+    summary_writer = tf.summary.create_file_writer(os.path.join(outdir, TENSORBOARD_DIR))
     sample_grid = callbacks_lib.SampleGrid(
-        os.path.join(workdir, SAMPLES_DIR), every_n_steps=config.sample_every,
+        os.path.join(outdir, SAMPLES_DIR), every_n_steps=config.sample_every,
         num_samples=config.num_samples, seed=config.seed, summary_writer=summary_writer,
         write_on_train_end=False)
     stop_on_signal = callbacks_lib.StopOnSignal()
     non_finite = callbacks_lib.StopOnNonFinite()
     periodic_checkpoint = callbacks_lib.PeriodicCheckpoint(manager, config.checkpoint_every)
     extra_callbacks = list(callbacks or [])
-    callbacks = [stop_on_signal, non_finite, periodic_checkpoint]
-    if chief:
-        callbacks = [
-            stop_on_signal,
-            non_finite,
-            callbacks_lib.MetricsLogger(os.path.join(workdir, METRICS_FILE),
-                                        every_n_steps=config.log_every,
-                                        summary_writer=summary_writer),
-            periodic_checkpoint,
-            sample_grid,
-            callbacks_lib.ProgressLogger(config.train_steps, every_n_steps=config.log_every),
-        ]
-        if quality is not None:
-            callbacks.append(_quality_callback(config, workdir, checkpoint, summary_writer,
-                                               *quality))
+    callbacks = [
+        stop_on_signal,
+        non_finite,
+        callbacks_lib.MetricsLogger(os.path.join(outdir, METRICS_FILE),
+                                    every_n_steps=config.log_every,
+                                    summary_writer=summary_writer),
+        periodic_checkpoint,
+        sample_grid,
+        callbacks_lib.ProgressLogger(config.train_steps, every_n_steps=config.log_every,
+                                     stream=None if chief else open(os.devnull, "w")),
+    ]
     callbacks += extra_callbacks
 
     if remaining > 0:
@@ -466,7 +466,10 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
         manager.save(checkpoint_number=step)
     checkpoint_path = manager.latest_checkpoint
     if scratch is not None:
+        summary_writer.close()
         shutil.rmtree(scratch, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the scratch parent, once no worker uses it
+            os.rmdir(os.path.dirname(scratch))
 
     result = {"workdir": workdir, "start_step": start_step, "step": step,
               "checkpoint": checkpoint_path if chief else None, "export_path": None}
