@@ -13,8 +13,12 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pytest
 import tensorflow as tf
+
+from tfgan import export as export_lib
+from tfgan import train_lib
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMOKE = "--flagfile=configs/smoke.cfg"
@@ -150,6 +154,16 @@ def test_tools_and_bad_flags(interrupted_run, tmp_path):
     returncode, stdout, stderr = results["export"]
     assert returncode == 0, stderr[-3000:]
     assert os.path.exists(tmp_path / "serving" / str(final) / "saved_model.pb")
+    # bin/export.py writes the same SavedModel as tfgan.export_generator on that checkpoint.
+    gan, _, _ = train_lib.restore_gan(workdir, step=final)
+    api = tf.saved_model.load(export_lib.export_generator(gan, str(tmp_path / "api")))
+    cli = tf.saved_model.load(str(tmp_path / "serving" / str(final)))
+    assert sorted(api.signatures) == sorted(cli.signatures) == ["score", "serving_default"]
+    z = tf.random.normal([3, 8], seed=1)
+    api_out, cli_out = api.signatures["serving_default"](z=z), cli.signatures["serving_default"](z=z)
+    assert sorted(api_out) == sorted(cli_out) == ["images", "images_uint8"]
+    for name in api_out:
+        np.testing.assert_array_equal(api_out[name].numpy(), cli_out[name].numpy())
 
     for name, flag, directory in (
             ("bad_arch", "--arch must be one of", "a"),
