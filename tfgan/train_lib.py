@@ -435,6 +435,9 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
         callbacks_lib.ProgressLogger(config.train_steps, every_n_steps=config.log_every,
                                      stream=None if chief else open(os.devnull, "w")),
     ]
+    if quality is not None:  # the chief only (multi-worker runs refuse --eval_every)
+        callbacks.append(_quality_callback(config, workdir, checkpoint, summary_writer,
+                                           *quality))
     callbacks += extra_callbacks
 
     if remaining > 0:
