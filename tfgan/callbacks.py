@@ -368,6 +368,26 @@ def read_metrics_csv(path: str) -> Dict[str, np.ndarray]:
     return columns
 
 
+def truncate_csv_after(path: str, step: int):
+    """Drops the rows of a step-keyed CSV after ``step`` (atomically); for resumed runs.
+
+    Returns:
+        ``(fieldnames, kept_rows)`` of the file after truncation.
+    """
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        fieldnames, rows = reader.fieldnames, list(reader)
+    kept = [r for r in rows if _to_float(r.get("step")) <= step]
+    if fieldnames and len(kept) != len(rows):
+        tmp = path + ".tmp"
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=fieldnames, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(kept)
+        os.replace(tmp, path)
+    return fieldnames, kept
+
+
 def _to_float(value) -> float:
     try:
         return float(value)
@@ -408,20 +428,9 @@ class MetricsLogger(_StepCallback):
         self._reset_pending = False
 
     def _truncate_after(self, step: int) -> None:
-        if not os.path.exists(self.path):
-            return
-        with open(self.path, newline="") as f:
-            reader = csv.DictReader(f)
-            fieldnames, rows = reader.fieldnames, list(reader)
-        kept = [r for r in rows if _to_float(r.get("step")) <= step]
-        if fieldnames and len(kept) != len(rows):
-            tmp = self.path + ".tmp"
-            with open(tmp, "w", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=fieldnames, extrasaction="ignore")
-                writer.writeheader()
-                writer.writerows(kept)
-            os.replace(tmp, self.path)
-        self._columns = fieldnames or None
+        if os.path.exists(self.path):
+            fieldnames, _ = truncate_csv_after(self.path, step)
+            self._columns = fieldnames or None
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
@@ -676,17 +685,7 @@ class EvaluateQuality(_StepCallback):
     def _truncate_csv_after(self, step: int) -> None:
         if not os.path.exists(self.csv_path):
             return
-        with open(self.csv_path, newline="") as f:
-            reader = csv.DictReader(f)
-            fieldnames, rows = reader.fieldnames, list(reader)
-        kept = [r for r in rows if _to_float(r.get("step")) <= step]
-        if fieldnames and len(kept) != len(rows):
-            tmp = self.csv_path + ".tmp"
-            with open(tmp, "w", newline="") as f:
-                writer = csv.DictWriter(f, fieldnames=fieldnames, extrasaction="ignore")
-                writer.writeheader()
-                writer.writerows(kept)
-            os.replace(tmp, self.csv_path)
+        _, kept = truncate_csv_after(self.csv_path, step)
         if any(_to_float(r.get("step")) == step for r in kept):
             self.last_evaluated_step = step
 
