@@ -22,6 +22,9 @@ GLOBAL_BATCH = 8
 SYSTEMS = {
     # The DCGAN system: BatchNorm in both networks (synchronised across replicas).
     "dcgan_bce": dict(arch="dcgan", norm="batch", gan=dict(loss="non_saturating")),
+    # The generator's moving average is updated across replicas (a cross-replica assignment).
+    "dcgan_bce_ema": dict(arch="dcgan", norm="batch",
+                          gan=dict(loss="non_saturating", ema_decay=0.5)),
     "wgangp": dict(arch="dcgan", norm="layer",
                    gan=dict(loss="wasserstein", gp_weight=10.0, g_every=2)),
     "cgan_bce": dict(arch="mlp", norm="batch", spectral_norm=True,
@@ -61,6 +64,8 @@ def train(system, num_replicas, num_batches=2):
         gan.compile(d_optimizer=keras.optimizers.SGD(0.05), g_optimizer=keras.optimizers.SGD(0.05))
     history = gan.fit(dataset, epochs=1, verbose=0).history
     weights = [w.numpy() for w in gan.generator.weights + gan.discriminator.weights]
+    if gan.ema_generator is not None:
+        weights += [w.numpy() for w in gan.ema_generator.weights]
     iterations = (int(gan.d_optimizer.iterations.numpy()),
                   int(gan.g_optimizer.iterations.numpy()))
     return weights, history, iterations

@@ -116,6 +116,7 @@ class Config:
     beta2: float = 0.999
     gp_weight: float = 0.0
     clip_value: float = 0.0
+    ema_decay: float = 0.0
     ls_targets: Tuple[float, float, float] = (0.0, 1.0, 1.0)
     seed: int = 0
     # Execution.
@@ -247,6 +248,8 @@ class Config:
             if not _real(getattr(self, name)) or not getattr(self, name) >= 0:
                 raise ConfigError(f"--{name} must be a number >= 0 (0: off), got "
                                   f"{getattr(self, name)!r}")
+        if not _real(self.ema_decay) or not 0 <= self.ema_decay < 1:
+            raise ConfigError(f"--ema_decay must be in [0, 1) (0: off), got {self.ema_decay!r}")
         if not _real(self.dropout) or not 0 <= self.dropout < 1:
             raise ConfigError(f"--dropout must be in [0, 1), got {self.dropout!r}")
         if (not isinstance(self.ls_targets, (tuple, list)) or len(self.ls_targets) != 3

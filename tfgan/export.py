@@ -208,6 +208,9 @@ def export_generator(gan,
                      overwrite: bool = False) -> str:
     """Exports the GAN's generator as a numbered, TensorFlow-Serving-ready SavedModel.
 
+    A GAN that keeps a moving average of its generator (``ema_decay``) exports the average,
+    the network it samples from (``gan.sampling_generator``).
+
     Writes ``<export_dir>/<version>/`` atomically (see the module docstring): the SavedModel is
     built in ``<export_dir>/.tmp-<version>-<random>`` and renamed into place once complete;
     on any error the temporary directory is removed and an existing version is left as it was.
@@ -260,8 +263,10 @@ def export_generator(gan,
                               "overwrite=True to replace it or choose another version")
     os.makedirs(export_dir, exist_ok=True)
 
-    image_shape = _probe_image_shape(gan.generator, latent_dim, num_classes)
-    module = _GeneratorExport(gan.generator, discriminator, latent_dim, num_classes,
+    # The weight average when the GAN keeps one (tfgan.GAN's sampling_generator).
+    generator = getattr(gan, "sampling_generator", gan.generator)
+    image_shape = _probe_image_shape(generator, latent_dim, num_classes)
+    module = _GeneratorExport(generator, discriminator, latent_dim, num_classes,
                               image_shape)
 
     # os.mkdir honours the umask (tempfile.mkdtemp would leave the version directory 0700,

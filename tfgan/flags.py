@@ -54,6 +54,8 @@ _HELP = {
     "beta2": "Adam beta_2.",
     "gp_weight": "WGAN-GP gradient penalty weight (0: off).",
     "clip_value": "WGAN weight clipping bound (0: off).",
+    "ema_decay": "Keep an exponential moving average of the generator's weights with this "
+                 "decay (e.g. 0.999) and sample, evaluate and export from it (0: off).",
     "seed": "Random seed (weights, latent draws, data order, sample grid).",
     "strategy": "tf.distribute strategy: 'auto' picks a TPU, mirrored GPUs, one GPU or the "
                 "CPU.",

@@ -90,6 +90,8 @@ class GAN(keras.Model):
     Attributes:
         generator: the generator network.
         discriminator: the discriminator (critic) network.
+        ema_generator: with ``ema_decay``, a copy of the generator whose weights are the
+            exponential moving average of the generator's; ``None`` otherwise.
         batches_seen: int64 variable, the number of training batches processed; checkpointed
             with the model so the ``g_every`` schedule resumes where it stopped.
     """
@@ -106,6 +108,7 @@ class GAN(keras.Model):
                  clip_value: Optional[float] = None,
                  ls_targets: Sequence[float] = (0.0, 1.0, 1.0),
                  seed: Optional[int] = None,
+                 ema_decay: Optional[float] = None,
                  **kwargs):
         """Creates the model.
 
@@ -122,10 +125,15 @@ class GAN(keras.Model):
             ls_targets: ``(a, b, c)`` targets of the least-squares loss: ``(0, 1, 1)`` or
                 ``(-1, 1, 0)``.
             seed: seed of the latent/interpolation random stream (``None``: random).
+            ema_decay: keep ``ema_generator``, an exponential moving average of the
+                generator's weights with this decay (e.g. 0.999), updated after every
+                generator update, and sample from it (``generate``, export, evaluation).
+                ``None`` or 0 disables it.
             **kwargs: passed to ``keras.Model`` (e.g. ``name``).
 
         Raises:
-            ValueError: for an unknown loss or an invalid step count, weight or class count.
+            ValueError: for an unknown loss or an invalid step count, weight, class count or
+                EMA decay.
         """
         super().__init__(**kwargs)
         for name, network in (("generator", generator), ("discriminator", discriminator)):
@@ -153,6 +161,10 @@ class GAN(keras.Model):
             raise ValueError(f"ls_targets must be (a, b, c), got {ls_targets!r}")
         self.ls_targets = tuple(float(t) for t in ls_targets)
         self.seed = seed
+        if ema_decay is not None and not 0 <= ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1) (0 or None disables the generator "
+                             f"average), got {ema_decay}")
+        self.ema_decay = float(ema_decay or 0.0)
 
         self.seed_generator = keras.random.SeedGenerator(seed, name="train_seed_generator")
         self.batches_seen = self.add_weight(
@@ -166,6 +178,7 @@ class GAN(keras.Model):
         self.d_optimizer = None
         self.g_optimizer = None
         self._build_networks()
+        self.ema_generator = self._clone_generator() if self.ema_decay > 0 else None
         # Everything has its variables now; marking the model built stops Keras from tracing
         # call() on the dataset's x alone (without the labels) to build it.
         self.built = True
@@ -182,6 +195,31 @@ class GAN(keras.Model):
         labels = None if self.num_classes is None else tf.zeros([1], tf.int32)
         images = self._generate(tf.zeros([1, self.latent_dim]), labels, training=False)
         self._discriminate(tf.cast(images, tf.float32), labels, training=False)
+
+    def _clone_generator(self):
+        """A copy of the generator (same architecture and weights) to hold the EMA weights."""
+        try:
+            if isinstance(self.generator, keras.Model):
+                clone = keras.models.clone_model(self.generator)
+            else:
+                clone = self.generator.__class__.from_config(self.generator.get_config())
+        except Exception as error:  # Keras raises several types for uncloneable models.
+            raise ValueError(
+                "ema_decay needs a copy of the generator, made with keras.models.clone_model: "
+                "use a Sequential or functional model, or give a subclassed one get_config() "
+                f"and from_config() ({type(error).__name__}: {error})") from error
+        if not clone.built:
+            labels = None if self.num_classes is None else tf.zeros([1], tf.int32)
+            clone(tf.zeros([1, self.latent_dim]) if labels is None
+                  else [tf.zeros([1, self.latent_dim]), labels], training=False)
+        clone.set_weights(self.generator.get_weights())
+        clone.trainable = False
+        return clone
+
+    @property
+    def sampling_generator(self) -> keras.layers.Layer:
+        """The network samples come from: ``ema_generator`` when kept, else ``generator``."""
+        return self.generator if self.ema_generator is None else self.ema_generator
 
     # ----------------------------------------------------------------------------------------
     # Keras plumbing
@@ -283,6 +321,7 @@ class GAN(keras.Model):
             "clip_value": self.clip_value,
             "ls_targets": list(self.ls_targets),
             "seed": self.seed,
+            "ema_decay": self.ema_decay or None,
         }
         return config
 
@@ -477,7 +516,35 @@ class GAN(keras.Model):
             per_example = self._generator_objective(batch_size, labels, training=True)
             loss = self._training_loss(self.g_optimizer, per_example)
         self.g_optimizer.apply(tape.gradient(loss, variables), variables)
+        if self.ema_generator is not None:
+            self._update_ema()
         return tf.reduce_mean(per_example)
+
+    def _update_ema(self):
+        """Moves ``ema_generator``'s weights towards the generator's.
+
+        Every weight is averaged, BatchNorm's moving statistics included, with the decay
+        ``min(ema_decay, (1 + n) / (10 + n))`` after ``n`` generator updates: the warm-up of
+        ``tf.train.ExponentialMovingAverage(num_updates=n)``, so that early in training the
+        average follows the generator instead of holding on to its random initialisation.
+        """
+        updates = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + updates) / (10.0 + updates))
+        averages = [w.value for w in self.ema_generator.weights]
+        targets = [decay * tf.cast(average, tf.float32)
+                   + (1.0 - decay) * tf.cast(weight, tf.float32)
+                   for average, weight in zip(averages, self.generator.weights)]
+
+        # Mirrored variables cannot be assigned in a replica context: every replica computed
+        # the same targets, and the cross-replica update writes them on each device.
+        def assign(strategy, targets):
+            for average, target in zip(averages, targets):
+                strategy.extended.update(
+                    average, lambda var, value: var.assign(tf.cast(value, var.dtype)),
+                    args=(target,), group=False)
+
+        tf.__internal__.distribute.interim.maybe_merge_call(
+            assign, tf.distribute.get_strategy(), targets)
 
     @staticmethod
     def _track(tracker, value, optimizer=None):
@@ -599,7 +666,7 @@ class GAN(keras.Model):
     # Sampling
 
     def generate(self, num: Optional[int] = None, labels=None, z=None, seed=None):
-        """Samples images from the generator (inference mode).
+        """Samples images from ``sampling_generator`` (inference mode).
 
         Args:
             num: number of images; may be omitted when ``z`` or ``labels`` fixes it.
@@ -643,4 +710,5 @@ class GAN(keras.Model):
             z = keras.random.normal((num, self.latent_dim), seed=seed)
         elif z.shape[0] != num:
             raise ValueError(f"z has {z.shape[0]} rows but num={num}")
-        return tf.cast(self._generate(z, labels, training=False), tf.float32)
+        inputs = z if labels is None else [z, labels]
+        return tf.cast(self.sampling_generator(inputs, training=False), tf.float32)

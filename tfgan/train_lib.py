@@ -134,7 +134,8 @@ def build_gan(config: config_lib.Config) -> GAN:
     gan = GAN(generator, discriminator, latent_dim=config.latent_dim, loss=config.loss,
               num_classes=num_classes, d_steps=config.d_steps, g_every=config.g_every,
               gp_weight=config.gp_weight, clip_value=config.clip_value or None,
-              ls_targets=config.ls_targets, seed=config.seed)
+              ls_targets=config.ls_targets, seed=config.seed,
+              ema_decay=config.ema_decay or None)
     gan.compile(d_optimizer=_optimizer(config, config.d_lr),
                 g_optimizer=_optimizer(config, config.g_lr))
     return gan
@@ -181,7 +182,8 @@ def build_dataset(config: config_lib.Config, *, seed: Optional[int] = None,
 def make_checkpoint(gan: GAN, include_optimizers: bool = True) -> tf.train.Checkpoint:
     """The ``tf.train.Checkpoint`` of a GAN's training state.
 
-    Both networks, both optimizers, the step (``batches_seen``) and the latent RNG state.
+    Both networks (and the generator's moving average, when kept), both optimizers, the step
+    (``batches_seen``) and the latent RNG state.
 
     Args:
         gan: the GAN.
@@ -191,6 +193,8 @@ def make_checkpoint(gan: GAN, include_optimizers: bool = True) -> tf.train.Check
     """
     objects = dict(generator=gan.generator, discriminator=gan.discriminator,
                    batches_seen=gan.batches_seen, seed_state=gan.seed_generator.state)
+    if gan.ema_generator is not None:
+        objects["ema_generator"] = gan.ema_generator
     if include_optimizers:
         objects.update(d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer)
     return tf.train.Checkpoint(**objects)
