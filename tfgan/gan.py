@@ -192,9 +192,14 @@ class GAN(keras.Model):
         """
         if self.generator.built and self.discriminator.built:
             return
-        labels = None if self.num_classes is None else tf.zeros([1], tf.int32)
-        images = self._generate(tf.zeros([1, self.latent_dim]), labels, training=False)
+        z, labels = self._probe_inputs()
+        images = self._generate(z, labels, training=False)
         self._discriminate(tf.cast(images, tf.float32), labels, training=False)
+
+    def _probe_inputs(self):
+        """One zero latent vector (and class 0) to build a network on: ``(z, labels)``."""
+        labels = None if self.num_classes is None else tf.zeros([1], tf.int32)
+        return tf.zeros([1, self.latent_dim]), labels
 
     def _clone_generator(self):
         """A copy of the generator (same architecture and weights) to hold the EMA weights."""
@@ -209,9 +214,8 @@ class GAN(keras.Model):
                 "use a Sequential or functional model, or give a subclassed one get_config() "
                 f"and from_config() ({type(error).__name__}: {error})") from error
         if not clone.built:
-            labels = None if self.num_classes is None else tf.zeros([1], tf.int32)
-            clone(tf.zeros([1, self.latent_dim]) if labels is None
-                  else [tf.zeros([1, self.latent_dim]), labels], training=False)
+            z, labels = self._probe_inputs()
+            clone(z if labels is None else [z, labels], training=False)
         clone.set_weights(self.generator.get_weights())
         clone.trainable = False
         return clone
