@@ -24,6 +24,7 @@ epochs or batches of the current ``fit`` call, so a resumed run would restart at
 callbacks key everything on the global step instead.
 """
 
+import contextlib
 import csv
 import json
 import math
@@ -751,7 +752,7 @@ class EvaluateQuality(_StepCallback):
             "step": step,
             "fid": metrics["fid"],
             "kid": metrics["kid"],
-            "kid_std": metrics["kid_std"],
+            "kid_std": None if math.isnan(metrics["kid_std"]) else metrics["kid_std"],
             "inception_score": metrics.get("inception_score"),
             "inception_score_std": metrics.get("inception_score_std"),
             "score_name": self.score_name,
@@ -930,31 +931,56 @@ class StopOnSignal(keras.callbacks.Callback):
 
     The first signal sets ``received`` and makes ``fit`` return after the batch in flight, so
     the caller can save a checkpoint of a consistent state; a second SIGINT raises
-    ``KeyboardInterrupt`` at once. Handlers are installed at ``fit`` start (main thread only)
-    and restored at its end or by ``restore()``.
+    ``KeyboardInterrupt`` at once, except inside ``deferred()`` (the caller's checkpoint
+    write), where it only sets ``aborted``. Handlers are installed at ``fit`` start (main
+    thread only) and restored at its end or by ``restore()``.
 
     Args:
         signals: the signals to handle.
         message: printed (to stderr) when the first signal arrives.
+        restore_on_train_end: restore the previous handlers when ``fit`` ends (and when a
+            second SIGINT raises). False keeps them until the caller's ``restore()``, so a
+            signal during the writes after ``fit`` still stops cleanly.
     """
 
     def __init__(self, signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM),
                  message: str = "\nInterrupted: stopping after this step (press Ctrl-C again "
-                                "to abort at once)..."):
+                                "to abort at once)...",
+                 restore_on_train_end: bool = True):
         super().__init__()
         self.signals = tuple(signals)
         self.message = message
+        self.restore_on_train_end = restore_on_train_end
         self.received = None
+        self.aborted = False
+        self._deferring = False
         self._previous = {}
 
     def _handler(self, signum, frame):
         if self.received is not None and signum == signal.SIGINT:
-            self.restore()
+            if self._deferring:
+                if not self.aborted:
+                    print("\nSaving the checkpoint first; exiting once it is written...",
+                          file=sys.stderr, flush=True)
+                self.aborted = True
+                return
+            if self.restore_on_train_end:
+                self.restore()
             raise KeyboardInterrupt
         self.received = signum
         print(self.message, file=sys.stderr, flush=True)
         if self.model is not None:
             self.model.stop_training = True
+
+    @contextlib.contextmanager
+    def deferred(self):
+        """A block (a checkpoint write) that a second SIGINT does not interrupt: it sets
+        ``aborted`` instead, for the caller to act on after the block."""
+        previous, self._deferring = self._deferring, True
+        try:
+            yield
+        finally:
+            self._deferring = previous
 
     def install(self) -> None:
         """Installs the handlers (no-op outside the main thread)."""
@@ -971,6 +997,7 @@ class StopOnSignal(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.received = None
+        self.aborted = False
         self.install()
 
     def on_train_batch_end(self, batch, logs=None):
@@ -978,4 +1005,5 @@ class StopOnSignal(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
-        self.restore()
+        if self.restore_on_train_end:
+            self.restore()

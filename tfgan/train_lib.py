@@ -53,24 +53,24 @@ from tfgan import data as data_lib
 from tfgan import distribute
 from tfgan import export as export_lib
 from tfgan import networks
+from tfgan import workdir as workdir_lib
 from tfgan.gan import GAN
 
-CONFIG_FILE = "config.json"
-CHECKPOINT_DIR = "checkpoints"
-SAMPLES_DIR = "samples"
-TENSORBOARD_DIR = "tensorboard"
-METRICS_FILE = "metrics.csv"
-LOSS_CURVE_FILE = "loss_curve.png"
-EXPORT_DIR = "export"
-CHECKPOINT_PREFIX = "ckpt"
-EVAL_FILE = "eval.csv"
-BEST_DIR = "best"
-BEST_JSON = "best.json"
-BEST_EXPORT_DIR = "best_export"
+# The work directory's names live in tfgan.workdir; these aliases keep train_lib.<NAME> working.
+CONFIG_FILE = workdir_lib.CONFIG_FILE
+CHECKPOINT_DIR = workdir_lib.CHECKPOINT_DIR
+SAMPLES_DIR = workdir_lib.SAMPLES_DIR
+TENSORBOARD_DIR = workdir_lib.TENSORBOARD_DIR
+METRICS_FILE = workdir_lib.METRICS_FILE
+LOSS_CURVE_FILE = workdir_lib.LOSS_CURVE_FILE
+EXPORT_DIR = workdir_lib.EXPORT_DIR
+CHECKPOINT_PREFIX = workdir_lib.CHECKPOINT_PREFIX
+EVAL_FILE = workdir_lib.EVAL_FILE
+BEST_DIR = workdir_lib.BEST_DIR
+BEST_JSON = workdir_lib.BEST_JSON
+BEST_EXPORT_DIR = workdir_lib.BEST_EXPORT_DIR
 
-# What ``overwrite=True`` removes: the artifacts of a run, nothing else a user put there.
-_RUN_ARTIFACTS = (CONFIG_FILE, CHECKPOINT_DIR, SAMPLES_DIR, TENSORBOARD_DIR, METRICS_FILE,
-                  LOSS_CURVE_FILE, EXPORT_DIR, EVAL_FILE, BEST_DIR, BEST_EXPORT_DIR)
+_RUN_ARTIFACTS = workdir_lib.RUN_ARTIFACTS
 _WORKER_SCRATCH = ".worker_scratch"
 
 
@@ -200,32 +200,22 @@ def make_checkpoint(gan: GAN, include_optimizers: bool = True) -> tf.train.Check
     return tf.train.Checkpoint(**objects)
 
 
+def state_variables(gan: GAN):
+    """The floating-point state ``make_checkpoint`` saves: both networks (weights, BatchNorm
+    statistics, spectral-norm vectors), the generator's moving average and both optimizers'
+    variables (slots, loss scale)."""
+    variables = list(gan.generator.weights) + list(gan.discriminator.weights)
+    if gan.ema_generator is not None:
+        variables += list(gan.ema_generator.weights)
+    for optimizer in (gan.d_optimizer, gan.g_optimizer):
+        variables += list(optimizer.variables)
+    return variables
+
+
 def checkpoint_steps(workdir: str):
-    """Steps of the checkpoints kept in ``workdir`` (ascending)."""
-    directory = os.path.join(workdir, CHECKPOINT_DIR)
-    state = tf.train.get_checkpoint_state(directory)
-    if state is None:
-        return []
-    steps = []
-    for path in state.all_model_checkpoint_paths:
-        suffix = path.rsplit("-", 1)[-1]
-        if suffix.isdigit():
-            steps.append(int(suffix))
-    return sorted(steps)
-
-
-def _checkpoint_path(workdir: str, step: Optional[int]) -> str:
-    directory = os.path.join(workdir, CHECKPOINT_DIR)
-    if step is None:
-        path = tf.train.latest_checkpoint(directory)
-        if path is None:
-            raise FileNotFoundError(f"no checkpoint in {directory}")
-        return path
-    steps = checkpoint_steps(workdir)
-    if step not in steps:
-        raise FileNotFoundError(f"no checkpoint of step {step} in {directory}; kept steps: "
-                                f"{', '.join(map(str, steps)) or 'none'}")
-    return os.path.join(directory, f"{CHECKPOINT_PREFIX}-{step}")
+    """Steps of the checkpoints kept in ``workdir`` (ascending), read from the files on disk
+    (a lost or garbled ``checkpoints/checkpoint`` does not hide them)."""
+    return workdir_lib.checkpoint_steps(os.path.join(workdir, CHECKPOINT_DIR))
 
 
 def load_config(workdir: str) -> config_lib.Config:
@@ -251,14 +241,21 @@ def restore_gan(workdir: str, step: Optional[int] = None) -> Tuple[GAN, int, con
         workdir: a work directory written by ``train_and_evaluate``.
         step: the checkpoint's step (default: the latest).
 
+    Without ``step``, a newest checkpoint that cannot be loaded (truncated, garbled, missing its
+    ``.index``, non-finite) is passed over for the newest one that can, with one line on
+    stderr saying so.
+
     Returns:
         ``(gan, step, config)``.
 
     Raises:
         FileNotFoundError: no ``config.json`` or no such checkpoint.
+        tfgan.workdir.UnusableCheckpointError: the checkpoint of ``step`` (or every one)
+            cannot be loaded.
     """
     config = load_config(workdir).validate(check_paths=False)
-    gan = _restore_float32(config, _checkpoint_path(workdir, step))
+    path = workdir_lib.usable_checkpoint(os.path.join(workdir, CHECKPOINT_DIR), step)
+    gan = _restore_float32(config, path)
     return gan, int(np.asarray(gan.batches_seen)), config
 
 
@@ -352,6 +349,12 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
                        callbacks=None) -> Dict[str, Any]:
     """Trains (or resumes) a run in ``workdir`` and exports its generator.
 
+    The trainer (the chief of a cluster) holds ``workdir``'s lock (``tfgan.workdir.lock``) from
+    before it writes anything until it returns; it then removes leftovers of killed writes,
+    repairs the checkpoint list and resumes from the newest checkpoint that loads
+    (``tfgan.workdir.recover_checkpoints``). Only states whose values are all finite are
+    saved.
+
     Args:
         config: the run's config (validated here).
         workdir: the work directory (created); see the module docstring for its contents.
@@ -363,9 +366,13 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
 
     Raises:
         ConfigError: an invalid config or a work directory holding a different run.
+        tfgan.workdir.WorkdirBusyError: another trainer holds the work directory (a
+            ``ConfigError``; nothing was written).
+        tfgan.workdir.WorkdirError: checkpoints exist but none can be loaded (a
+            ``ConfigError``).
         TrainingInterrupted: SIGINT/SIGTERM during training (a checkpoint was saved).
-        TrainingDiverged: a metric became NaN or infinite (nothing saved over the last good
-            checkpoint).
+        TrainingDiverged: a metric or a saved value became NaN or infinite (nothing
+            non-finite was saved; the message names the last finite checkpoint).
     """
     started = time.time()
     config.validate(check_paths=True)
@@ -375,10 +382,31 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
     distribute.set_precision(config.mixed_precision)
     strategy = distribute.get_strategy(config.strategy)
     chief = distribute.is_chief(strategy)
+    # One trainer per work directory; non-chief workers write only to their scratch space.
+    lock = workdir_lib.lock(workdir) if chief else None
+    try:
+        return _train_locked(config, workdir, strategy, chief, overwrite, callbacks, started)
+    finally:
+        if lock is not None:
+            lock.release()
 
+
+def _train_locked(config: config_lib.Config, workdir: str, strategy, chief: bool,
+                  overwrite: bool, callbacks, started: float) -> Dict[str, Any]:
+    """``train_and_evaluate`` once the work directory is locked."""
     if overwrite and chief:
         _clean_workdir(workdir)
+    elif chief:
+        workdir_lib.clean_stale(workdir, [config.export_dir], log=_log)
     check_workdir(config, workdir)
+    checkpoint_dir = os.path.join(workdir, CHECKPOINT_DIR)
+    # The checkpoint to resume from, before anything is written: a work directory whose
+    # checkpoints all fail to load stops here.
+    if chief:
+        latest = workdir_lib.recover_checkpoints(checkpoint_dir, log=_log)
+    else:
+        latest = (workdir_lib.usable_checkpoint(checkpoint_dir, log=None)
+                  if checkpoint_steps(workdir) else None)
     # The real side of --eval_every, before anything is trained: a missing extractor or data
     # set fails now, not at the first evaluation.
     quality = (_real_quality_stats(config, strategy)
@@ -389,28 +417,25 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
     # Non-chief workers of a cluster save into scratch space (collective ops need every
     # worker to take part in a save) and delete it.
     scratch = None
-    checkpoint_dir = os.path.join(workdir, CHECKPOINT_DIR)
     if not chief:
         scratch = os.path.join(workdir, _WORKER_SCRATCH,
                                f"worker-{distribute.worker_id(strategy)}")
+        shutil.rmtree(scratch, ignore_errors=True)  # a killed worker's
         checkpoint_dir = os.path.join(scratch, CHECKPOINT_DIR)
 
     keras.utils.set_random_seed(config.seed)
     with strategy.scope():
         gan = build_gan(config)
         checkpoint = make_checkpoint(gan)
-        manager = tf.train.CheckpointManager(
-            checkpoint, os.path.join(workdir, CHECKPOINT_DIR),
-            max_to_keep=config.keep_checkpoints, checkpoint_name=CHECKPOINT_PREFIX)
-        if manager.latest_checkpoint:
-            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        if not chief:
-            manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=1,
-                                                 checkpoint_name=CHECKPOINT_PREFIX)
+        manager = workdir_lib.CheckedCheckpointManager(
+            checkpoint, checkpoint_dir, max_to_keep=config.keep_checkpoints if chief else 1,
+            checkpoint_name=CHECKPOINT_PREFIX, variables_fn=lambda: state_variables(gan))
+        if latest:
+            checkpoint.restore(latest).assert_existing_objects_matched()
     start_step = int(np.asarray(gan.batches_seen))
     remaining = config.train_steps - start_step
     if start_step:
-        _log(f"Resuming {workdir} from step {start_step} ({manager.latest_checkpoint or ''})")
+        _log(f"Resuming {workdir} from step {start_step} ({latest})")
     else:
         _log(f"Training {config.arch}/{config.loss} in {workdir} for {config.train_steps} "
              f"steps (strategy {type(strategy).__name__}, {config.mixed_precision})")
@@ -424,7 +449,9 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
         os.path.join(outdir, SAMPLES_DIR), every_n_steps=config.sample_every,
         num_samples=config.num_samples, seed=config.seed, summary_writer=summary_writer,
         write_on_train_end=False)
-    stop_on_signal = callbacks_lib.StopOnSignal()
+    # Installed until the stop checkpoint is on disk (restored below, not at fit's end).
+    stop_on_signal = callbacks_lib.StopOnSignal(restore_on_train_end=False)
+    manager.save_guard = stop_on_signal.deferred  # a second Ctrl-C never cuts a save short
     non_finite = callbacks_lib.StopOnNonFinite()
     periodic_checkpoint = callbacks_lib.PeriodicCheckpoint(manager, config.checkpoint_every)
     extra_callbacks = list(callbacks or [])
@@ -440,63 +467,82 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
                                      stream=None if chief else open(os.devnull, "w")),
     ]
     if quality is not None:  # the chief only (multi-worker runs refuse --eval_every)
-        callbacks.append(_quality_callback(config, workdir, checkpoint, summary_writer,
-                                           *quality))
+        callbacks.append(_quality_callback(config, workdir, checkpoint, manager.variables_fn,
+                                           summary_writer, *quality))
     callbacks += extra_callbacks
 
-    if remaining > 0:
-        # A different shuffle order per resumption, reproducible from the config.
-        dataset = build_dataset(config, seed=config.seed + start_step)
-        try:
-            gan.fit(dataset, steps_per_epoch=remaining, epochs=1, verbose=0, shuffle=False,
-                    callbacks=callbacks)
-        except KeyboardInterrupt as interrupt:
-            # A second Ctrl-C, or one outside fit's batches: save what we have.
-            stop_on_signal.restore()
-            step = int(np.asarray(gan.batches_seen))
-            path = manager.save(checkpoint_number=step) if step > start_step else None
-            raise TrainingInterrupted(signal.SIGINT, step,
-                                      path or manager.latest_checkpoint) from interrupt
-        finally:
-            stop_on_signal.restore()
-    else:
-        _log(f"Already trained to step {start_step} (--train_steps={config.train_steps}).")
+    step, checkpoint_path = start_step, latest
+    try:
+        aborted = False  # a second Ctrl-C ended fit inside a batch
+        refused = None  # a save refused for non-finite values
+        if remaining > 0:
+            # A different shuffle order per resumption, reproducible from the config.
+            dataset = build_dataset(config, seed=config.seed + start_step)
+            stop_on_signal.install()
+            try:
+                gan.fit(dataset, steps_per_epoch=remaining, epochs=1, verbose=0,
+                        shuffle=False, callbacks=callbacks)
+            except workdir_lib.NonFiniteStateError as e:
+                refused = e
+            except KeyboardInterrupt:
+                aborted = True
+        else:
+            _log(f"Already trained to step {start_step} (--train_steps={config.train_steps}).")
 
-    step = int(np.asarray(gan.batches_seen))
-    if non_finite.step is not None:
-        raise TrainingDiverged(
-            f"training diverged at step {non_finite.step}: non-finite metrics "
-            f"{non_finite.logs}; nothing was saved after it, the last good checkpoint is "
-            f"{manager.latest_checkpoint}")
-    # Save the final state (unless the periodic callback just did).
-    if _latest_step(manager) != step:
-        manager.save(checkpoint_number=step)
-    checkpoint_path = manager.latest_checkpoint
-    if scratch is not None:
-        summary_writer.close()
-        shutil.rmtree(scratch, ignore_errors=True)
-        with contextlib.suppress(OSError):  # the scratch parent, once no worker uses it
-            os.rmdir(os.path.dirname(scratch))
+        step = int(np.asarray(gan.batches_seen))
+        if refused is None and non_finite.step is None:
+            # The final (or stop) checkpoint, unless the periodic callback just saved it.
+            if step > start_step and _latest_step(manager) != step:
+                try:
+                    manager.save(checkpoint_number=step)
+                except workdir_lib.NonFiniteStateError as e:
+                    refused = e
+        if refused is not None or non_finite.step is not None:
+            if refused is not None:
+                what = f"training diverged: {refused}"
+            else:
+                what = (f"training diverged at step {non_finite.step}: non-finite metrics "
+                        f"{non_finite.logs}; nothing was saved after it")
+            last = workdir_lib.newest_finite_checkpoint(manager.directory)
+            raise TrainingDiverged(
+                f"{what}; the last checkpoint with finite values is {last or 'none'}. Pass "
+                "--overwrite to start afresh (e.g. with a lower learning rate), or resume "
+                "from it with the same command")
+        checkpoint_path = manager.latest_checkpoint
+        if scratch is not None:
+            summary_writer.close()
+            shutil.rmtree(scratch, ignore_errors=True)
+            with contextlib.suppress(OSError):  # the scratch parent, once no worker uses it
+                os.rmdir(os.path.dirname(scratch))
+        if aborted or stop_on_signal.aborted:
+            raise TrainingInterrupted(signal.SIGINT, step, checkpoint_path)
+
+        # A second Ctrl-C from here on aborts the samples and the plot, not the checkpoint.
+        if chief:
+            sample_grid.set_model(gan)
+            if sample_grid.last_written_step != step and not os.path.exists(
+                    os.path.join(workdir, SAMPLES_DIR, f"step_{step:07d}.png")):
+                sample_grid.write(step)
+            metrics_path = os.path.join(workdir, METRICS_FILE)
+            if os.path.exists(metrics_path) and callbacks_lib.read_metrics_csv(metrics_path):
+                callbacks_lib.plot_loss_curve(
+                    metrics_path, os.path.join(workdir, LOSS_CURVE_FILE),
+                    title=f"{config.arch} / {config.loss} ({os.path.basename(workdir)})")
+            summary_writer.close()
+
+        if stop_on_signal.received is not None:
+            _log(f"Stopped at step {step}; checkpoint saved to {checkpoint_path}. Run the same "
+                 "command again to resume.")
+            raise TrainingInterrupted(stop_on_signal.received, step, checkpoint_path)
+    except KeyboardInterrupt as interrupt:
+        if isinstance(interrupt, TrainingInterrupted):
+            raise
+        raise TrainingInterrupted(signal.SIGINT, step, checkpoint_path) from interrupt
+    finally:
+        stop_on_signal.restore()
 
     result = {"workdir": workdir, "start_step": start_step, "step": step,
               "checkpoint": checkpoint_path if chief else None, "export_path": None}
-    if chief:
-        sample_grid.set_model(gan)
-        if sample_grid.last_written_step != step and not os.path.exists(
-                os.path.join(workdir, SAMPLES_DIR, f"step_{step:07d}.png")):
-            sample_grid.write(step)
-        metrics_path = os.path.join(workdir, METRICS_FILE)
-        if os.path.exists(metrics_path) and callbacks_lib.read_metrics_csv(metrics_path):
-            callbacks_lib.plot_loss_curve(
-                metrics_path, os.path.join(workdir, LOSS_CURVE_FILE),
-                title=f"{config.arch} / {config.loss} ({os.path.basename(workdir)})")
-        summary_writer.close()
-
-    if stop_on_signal.received is not None:
-        _log(f"Stopped at step {step}; checkpoint saved to {checkpoint_path}. Run the same "
-             "command again to resume.")
-        raise TrainingInterrupted(stop_on_signal.received, step, checkpoint_path)
-
     if chief:
         result["export_path"] = _export(config, workdir, step, fresh=overwrite)
     result["seconds"] = time.time() - started
@@ -534,12 +580,13 @@ def _real_quality_stats(config: config_lib.Config, strategy):
 
 
 def _quality_callback(config: config_lib.Config, workdir: str,
-                      checkpoint: tf.train.Checkpoint, summary_writer, extractor,
+                      checkpoint: tf.train.Checkpoint, variables_fn, summary_writer, extractor,
                       real) -> callbacks_lib.EvaluateQuality:
     """The ``--eval_every`` callback: eval.csv, best/ (checkpoint, best.json), best_export/."""
-    best_manager = tf.train.CheckpointManager(
+    best_manager = workdir_lib.CheckedCheckpointManager(
         checkpoint, os.path.join(workdir, BEST_DIR), max_to_keep=1,
-        checkpoint_name=CHECKPOINT_PREFIX)
+        checkpoint_name=CHECKPOINT_PREFIX,
+        variables_fn=variables_fn)
     best_export_dir = os.path.join(workdir, BEST_EXPORT_DIR)
 
     def export_best(step: int, checkpoint_path: str) -> str:
@@ -565,11 +612,7 @@ def _quality_callback(config: config_lib.Config, workdir: str,
 
 def _latest_step(manager: tf.train.CheckpointManager) -> Optional[int]:
     """The step number of a manager's latest checkpoint (None if there is none)."""
-    latest = manager.latest_checkpoint
-    if latest is None:
-        return None
-    suffix = latest.rsplit("-", 1)[-1]
-    return int(suffix) if suffix.isdigit() else None
+    return workdir_lib.step_of(manager.latest_checkpoint)
 
 
 def export_dir_of(config: config_lib.Config, workdir: str) -> str:
