@@ -347,6 +347,72 @@ def test_checked_manager_refuses_non_finite_values(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------
+# 5. A second Ctrl-C
+
+
+# Runs bin/train.py with a first SIGINT at the end of step argv[2] and a second one where
+# argv[1] says: "fit" (in the same batch), "save" (inside the stop checkpoint's write) or
+# "plot" (while the loss curve is drawn, after the checkpoint).
+_SECOND_CTRL_C = textwrap.dedent("""
+    import os, runpy, signal, sys, time
+    import tensorflow as tf
+    from tfgan import callbacks as callbacks_lib
+
+    when, stop_step = sys.argv[1], int(sys.argv[2])
+
+    def ctrl_c():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.3)  # the handler runs in here
+
+    batch_end = callbacks_lib.StopOnNonFinite.on_train_batch_end
+    def on_batch_end(self, batch, logs=None):
+        batch_end(self, batch, logs)
+        if callbacks_lib.global_step(self.model) == stop_step:
+            ctrl_c()
+            if when == "fit":
+                ctrl_c()
+    callbacks_lib.StopOnNonFinite.on_train_batch_end = on_batch_end
+
+    save = tf.train.CheckpointManager.save
+    def patched_save(self, checkpoint_number=None, **kwargs):
+        if when == "save" and checkpoint_number == stop_step:
+            ctrl_c()
+        return save(self, checkpoint_number=checkpoint_number, **kwargs)
+    tf.train.CheckpointManager.save = patched_save
+
+    plot = callbacks_lib.plot_loss_curve
+    def patched_plot(*args, **kwargs):
+        if when == "plot":
+            ctrl_c()
+        return plot(*args, **kwargs)
+    callbacks_lib.plot_loss_curve = patched_plot
+
+    sys.argv = ["train.py"] + sys.argv[3:]
+    runpy.run_path(os.path.join(os.environ["REPO"], "bin", "train.py"), run_name="__main__")
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["fit", "save", "plot"])
+def test_a_second_ctrl_c_still_leaves_the_stop_checkpoint_and_exits_130(tmp_path, when):
+    workdir = str(tmp_path / "run")
+    process = subprocess.run(
+        [sys.executable, "-c", _SECOND_CTRL_C, when, "7", f"--flagfile={SMOKE_CFG}",
+         f"--workdir={workdir}"],
+        env=dict(_env(), REPO=REPO), capture_output=True, text=True, timeout=300)
+    assert process.returncode == 128 + signal.SIGINT, process.stderr[-3000:]
+    assert "Traceback" not in process.stderr
+    lines = own_lines(process.stderr)
+    assert lines[-1] == f"Interrupted at step 7; checkpoint: {workdir}/checkpoints/ckpt-7", \
+        process.stderr[-3000:]
+    assert (when == "save") == any("Saving the checkpoint first" in line for line in lines)
+    directory = os.path.join(workdir, "checkpoints")
+    assert tf.train.latest_checkpoint(directory) == os.path.join(directory, "ckpt-7")
+    assert workdir_lib.checkpoint_problem(os.path.join(directory, "ckpt-7")) is None
+    assert not os.path.exists(os.path.join(workdir, "export"))  # stopped, not finished
+
+
+# --------------------------------------------------------------------------------------------
 # 6. Leftovers of killed writes
 
 
