@@ -30,6 +30,7 @@ InceptionV3 for RGB ones (its ImageNet weights must be in ``~/.keras/models`` of
 """
 
 import json
+import math
 import os
 import time
 from typing import Any, Dict, Optional, Tuple
@@ -293,6 +294,8 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
         sample_fn, real_side, extractor_fn, num_samples=num_samples, batch_size=batch_size,
         kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, seed=seed)
     result = dict(metrics)
+    if result.get("kid_std") is not None and math.isnan(result["kid_std"]):
+        result["kid_std"] = None  # unavailable: too few samples for distinct KID subsets
     result.update(
         score_name=score_name(extractor_name),
         step=loaded.step,
@@ -319,8 +322,9 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
 def format_result(result: Dict[str, Any]) -> str:
     """One line: step, FID, KID, score, sample counts and where the JSON went."""
     step = "?" if result.get("step") is None else result["step"]
-    parts = [f"step {step}: FID {result['fid']:.3f}",
-             f"KID {result['kid']:.4f} ± {result['kid_std']:.4f}"]
+    kid_std = result.get("kid_std")
+    kid_std = "n/a" if kid_std is None or math.isnan(kid_std) else f"{kid_std:.4f}"
+    parts = [f"step {step}: FID {result['fid']:.3f}", f"KID {result['kid']:.4f} ± {kid_std}"]
     if result.get("inception_score") is not None:
         label = "MNIST score" if result.get("score_name") == "mnist_score" else "IS"
         parts.append(f"{label} {result['inception_score']:.3f} ± "

@@ -242,7 +242,9 @@ def kernel_inception_distance(acts1, acts2, num_subsets: int = 100, subset_size:
         seed: Seed of the subset draws (None: fresh randomness).
 
     Returns:
-        ``(mean, std)`` of the estimates over the subsets, Python floats.
+        ``(mean, std)`` of the estimates over the subsets, Python floats. ``std`` is NaN
+        (unavailable) when both sets are smaller than a subset: every subset is then the whole
+        of both sets, so the estimates cannot differ.
     """
     acts1, acts2 = _as_activations(acts1, "acts1"), _as_activations(acts2, "acts2")
     if acts1.shape[1] != acts2.shape[1]:
@@ -260,6 +262,8 @@ def kernel_inception_distance(acts1, acts2, num_subsets: int = 100, subset_size:
         y = acts2[rng.choice(acts2.shape[0], m, replace=False)]
         estimates[i] = _mmd2_unbiased(_polynomial_kernel(x, x), _polynomial_kernel(y, y),
                                       _polynomial_kernel(x, y))
+    if m == acts1.shape[0] and m == acts2.shape[0]:
+        return float(estimates.mean()), float("nan")
     return float(estimates.mean()), float(estimates.std())
 
 
