@@ -33,7 +33,8 @@ class DumpWeights(keras.callbacks.Callback):
 values = absl_flags.FlagValues()
 tfgan_flags.define_flags(values)
 values(["train", f"--flagfile={sys.argv[1]}", "--strategy=multi_worker", "--train_steps=6",
-        "--checkpoint_every=3", "--sample_every=3", "--log_every=3", "--batch_size=8"])
+        "--checkpoint_every=3", "--sample_every=3", "--log_every=3", "--batch_size=8"]
+       + sys.argv[4:])
 config = tfgan_flags.config_from_flags(values)
 result = train_lib.train_and_evaluate(config, sys.argv[2], callbacks=[DumpWeights()])
 print("RESULT", json.dumps({"step": result["step"], "export": result["export_path"]}))
@@ -50,8 +51,8 @@ def free_ports(count):
     return ports
 
 
-@pytest.mark.slow
-def test_two_workers_train_identically_and_only_the_chief_writes(tmp_path):
+def run_two_workers(tmp_path, *flags):
+    """Trains the smoke config on two localhost workers; returns their RESULT dicts."""
     cluster = {"worker": [f"localhost:{port}" for port in free_ports(2)]}
     processes = []
     for index in range(2):
@@ -59,7 +60,8 @@ def test_two_workers_train_identically_and_only_the_chief_writes(tmp_path):
             {"cluster": cluster, "task": {"type": "worker", "index": index}}))
         processes.append(subprocess.Popen(
             [sys.executable, "-c", WORKER, str(ROOT / "configs" / "smoke.cfg"),
-             str(tmp_path / f"workdir-{index}"), str(tmp_path / f"weights-{index}.npz")],
+             str(tmp_path / f"workdir-{index}"), str(tmp_path / f"weights-{index}.npz"),
+             *flags],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path))
     outputs = []
     try:
@@ -70,6 +72,12 @@ def test_two_workers_train_identically_and_only_the_chief_writes(tmp_path):
     finally:
         for process in processes:
             process.kill()
+    return outputs
+
+
+@pytest.mark.slow
+def test_two_workers_train_identically_and_only_the_chief_writes(tmp_path):
+    outputs = run_two_workers(tmp_path)
 
     assert [o["step"] for o in outputs] == [6, 6]
     chief_dir, worker_dir = tmp_path / "workdir-0", tmp_path / "workdir-1"
@@ -85,3 +93,21 @@ def test_two_workers_train_identically_and_only_the_chief_writes(tmp_path):
     assert len(chief.files) == len(worker.files) > 0
     for name in chief.files:
         np.testing.assert_array_equal(chief[name], worker[name])
+
+
+@pytest.mark.slow
+def test_two_workers_evaluate_and_keep_the_best_checkpoint_with_eval_every(tmp_path):
+    """--eval_every under MultiWorkerMirroredStrategy: the chief measures; both workers take
+    part in each best-checkpoint save; the chief's copy is kept, the other worker's deleted."""
+    outputs = run_two_workers(tmp_path, "--eval_every=3", "--eval_samples=16")
+    assert [o["step"] for o in outputs] == [6, 6]
+    chief_dir, worker_dir = tmp_path / "workdir-0", tmp_path / "workdir-1"
+    with open(chief_dir / "eval.csv") as f:
+        assert [int(line.split(",")[0]) for line in f.read().splitlines()[1:]] == [3, 6]
+    best = json.loads((chief_dir / "best" / "best.json").read_text())
+    assert best["step"] in (3, 6)
+    assert (chief_dir / "best" / f"ckpt-{best['step']}.index").exists()
+    assert (chief_dir / "best_export" / str(best["step"]) / "saved_model.pb").exists()
+    assert (chief_dir / "export" / "6" / "saved_model.pb").exists()
+    leftovers = [str(p.relative_to(worker_dir)) for p in worker_dir.rglob("*")]
+    assert leftovers == [], f"the non-chief worker wrote {leftovers}"

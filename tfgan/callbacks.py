@@ -602,7 +602,13 @@ class EvaluateQuality(_StepCallback):
     A resumed run reads the best FID back from ``best_json`` and keeps improving on it, unless
     the number of samples or the extractor changed (FID is not comparable across them): then
     the next evaluation starts a new best. Evaluations are skipped on steps with non-finite
-    metrics, and at the end of a ``fit`` stopped early (Ctrl-C, divergence).
+    metrics, and at the end of a ``fit`` stopped early (Ctrl-C, divergence) or without batches.
+
+    Under ``MultiWorkerMirroredStrategy`` every worker must take part in a checkpoint save.
+    The chief evaluates; the other workers run this callback with ``follower=True`` (nothing
+    measured or written but their share of the best checkpoint, into their own
+    ``best_manager``), and all call ``agree(decision)`` at each evaluation step, which returns
+    the chief's decision to save a new best.
 
     Args:
         real_stats: ``tfgan.evaluation.ActivationStats`` of the real images.
@@ -625,6 +631,10 @@ class EvaluateQuality(_StepCallback):
         seed: seed of the latent vectors and the KID subsets.
         evaluate_on_train_end: also evaluate the last step of ``fit``.
         log: called with one line per evaluation (default ``print``).
+        agree: ``agree(save_new_best) -> bool``, called on every worker of a cluster at each
+            evaluation step; returns the chief's decision (a collective: see above).
+        follower: a non-chief worker of a cluster: ``real_stats``, ``extractor`` and
+            ``csv_path`` are unused; only ``best_manager`` saves, when ``agree`` says so.
     """
 
     CSV_COLUMNS = ("step", "fid", "kid", "kid_std", "inception_score", "inception_score_std",
@@ -637,14 +647,19 @@ class EvaluateQuality(_StepCallback):
                  extractor_name: str = "", score_name: str = "inception_score",
                  batch_size: int = 500, kid_subsets: int = 20, kid_subset_size: int = 1000,
                  seed: int = 0, evaluate_on_train_end: bool = True,
-                 log: Optional[Callable[[str], None]] = None):
+                 log: Optional[Callable[[str], None]] = None,
+                 agree: Optional[Callable[[bool], bool]] = None, follower: bool = False):
         super().__init__()
         if every_n_steps < 1 or num_samples < 2:
             raise ValueError("every_n_steps must be positive and num_samples at least 2")
-        if best_manager is not None and not best_json:
+        if best_manager is not None and not best_json and not follower:
             raise ValueError("best_json is required with best_manager")
+        if follower and agree is None:
+            raise ValueError("a follower needs agree")
+        self.agree = agree
+        self.follower = follower
         self.real_stats = real_stats
-        self.extractor = evaluation.get_extractor(extractor)
+        self.extractor = None if follower else evaluation.get_extractor(extractor)
         self.every_n_steps = int(every_n_steps)
         self.num_samples = int(num_samples)
         self.csv_path = csv_path
@@ -694,6 +709,8 @@ class EvaluateQuality(_StepCallback):
         super().on_train_begin(logs)
         self.history = []
         self.last_evaluated_step = None
+        if self.follower:
+            return
         os.makedirs(os.path.dirname(os.path.abspath(self.csv_path)), exist_ok=True)
         self._truncate_csv_after(self._step())
         self._read_best()
@@ -701,7 +718,13 @@ class EvaluateQuality(_StepCallback):
     # -- evaluation ---------------------------------------------------------------------
 
     def evaluate(self, step: int) -> Dict[str, float]:
-        """Evaluates the model now, logs the result as the one of ``step``; returns it."""
+        """Evaluates the model now, logs the result as the one of ``step``; returns it
+        (an empty dict on a follower)."""
+        if self.follower:
+            if self.agree(False) and self.best_manager is not None:
+                self.best_manager.save(checkpoint_number=step)
+            self.last_evaluated_step = step
+            return {}
         started = time.time()
         model = self.model
         sample_fn = generator_sample_fn(
@@ -716,6 +739,8 @@ class EvaluateQuality(_StepCallback):
         self._write_row(step, metrics)
         improved = self.best_manager is not None and (
             self.best is None or metrics["fid"] < self.best["fid"])
+        if self.agree is not None:
+            improved = self.agree(improved)
         if improved:
             self._save_best(step, metrics)
         score = metrics.get("inception_score")
@@ -777,7 +802,7 @@ class EvaluateQuality(_StepCallback):
     def on_train_end(self, logs=None):
         step = self._step()
         if (self.evaluate_on_train_end and step != self.last_evaluated_step
-                and not getattr(self.model, "stop_training", False)):
+                and self._batches > 0 and not getattr(self.model, "stop_training", False)):
             self.evaluate(step)
 
 

@@ -466,9 +466,10 @@ def _train_locked(config: config_lib.Config, workdir: str, strategy, chief: bool
         callbacks_lib.ProgressLogger(config.train_steps, every_n_steps=config.log_every,
                                      stream=None if chief else open(os.devnull, "w")),
     ]
-    if quality is not None:  # the chief only (multi-worker runs refuse --eval_every)
+    if config.eval_every:  # the chief measures; other workers join its checkpoint saves
         callbacks.append(_quality_callback(config, workdir, checkpoint, manager.variables_fn,
-                                           summary_writer, *quality))
+                                           summary_writer, *(quality or (None, None)),
+                                           strategy=strategy, outdir=outdir))
     callbacks += extra_callbacks
 
     step, checkpoint_path = start_step, latest
@@ -554,16 +555,12 @@ def _real_quality_stats(config: config_lib.Config, strategy):
     """``(extractor, real ActivationStats)`` for ``--eval_every``, computed once per run.
 
     Raises:
-        ConfigError: the extractor's weights are unavailable, or the strategy is
-            multi-worker (the best checkpoint would be saved by the chief alone).
+        ConfigError: the extractor's weights are unavailable.
     """
+    del strategy  # the chief alone measures, in every strategy
     from tfgan import eval_lib  # pylint: disable=import-outside-toplevel  (eval_lib uses us)
     from tfgan import evaluation  # pylint: disable=import-outside-toplevel
 
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        raise config_lib.ConfigError(
-            "--eval_every is not supported with --strategy=multi_worker (a checkpoint needs "
-            "every worker); pass --eval_every=0 and measure the exports with bin/evaluate.py")
     name = config.resolved_eval_extractor
     try:
         extractor = evaluation.get_extractor(name)
@@ -579,12 +576,33 @@ def _real_quality_stats(config: config_lib.Config, strategy):
     return extractor, real
 
 
+def _agree_with_chief(strategy):
+    """``agree(decision) -> the chief's decision`` for ``EvaluateQuality`` in a cluster (an
+    all-reduce every worker joins), or None without one."""
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return None
+    chief = distribute.is_chief(strategy)
+
+    def agree(decision: bool) -> bool:
+        vote = 1.0 if chief and decision else 0.0
+        votes = strategy.run(lambda: tf.constant(vote))
+        return float(strategy.reduce(tf.distribute.ReduceOp.SUM, votes, axis=None)) > 0
+
+    return agree
+
+
 def _quality_callback(config: config_lib.Config, workdir: str,
                       checkpoint: tf.train.Checkpoint, variables_fn, summary_writer, extractor,
-                      real) -> callbacks_lib.EvaluateQuality:
-    """The ``--eval_every`` callback: eval.csv, best/ (checkpoint, best.json), best_export/."""
+                      real, strategy=None, outdir: Optional[str] = None
+                      ) -> callbacks_lib.EvaluateQuality:
+    """The ``--eval_every`` callback: eval.csv, best/ (checkpoint, best.json), best_export/.
+
+    On a non-chief worker of a cluster (``extractor`` None), a follower that saves its share
+    of the best checkpoints into ``<outdir>/best`` (its scratch space).
+    """
+    follower = extractor is None
     best_manager = workdir_lib.CheckedCheckpointManager(
-        checkpoint, os.path.join(workdir, BEST_DIR), max_to_keep=1,
+        checkpoint, os.path.join(outdir or workdir, BEST_DIR), max_to_keep=1,
         checkpoint_name=CHECKPOINT_PREFIX,
         variables_fn=variables_fn)
     best_export_dir = os.path.join(workdir, BEST_EXPORT_DIR)
@@ -607,7 +625,7 @@ def _quality_callback(config: config_lib.Config, workdir: str,
         export_fn=export_best, extractor_name=name,
         score_name="mnist_score" if name == "mnist" else "inception_score",
         kid_subsets=20, kid_subset_size=min(1000, config.eval_samples), seed=config.seed,
-        log=_log)
+        log=_log, agree=_agree_with_chief(strategy), follower=follower)
 
 
 def _latest_step(manager: tf.train.CheckpointManager) -> Optional[int]:
