@@ -291,10 +291,10 @@ def main(argv):
                 counts["steps lost beyond --checkpoint_every"] += 1
                 notes.append(f"run {index}: resumed at {start} after a kill at step "
                              f"{pending['last_step']} ({lost} steps lost)")
-        if "cannot be loaded" in out + err:
-            counts["unloadable or non-finite checkpoints"] += 1
-            notes.append(f"run {index}: " + next(line for line in (out + err).splitlines()
-                                                  if "cannot be loaded" in line))
+        for line in (out + err).splitlines():
+            if "cannot be loaded" in line or "has no .index" in line:
+                counts["unloadable or non-finite checkpoints"] += 1
+                notes.append(f"run {index}: {line}")
         _check_workdir(workdir, counts, notes)
 
         if event["killed"]:
@@ -335,8 +335,7 @@ def main(argv):
             notes.append(f"export {version} does not load: {e}")
     for root, dirs, files in os.walk(workdir):
         for name in dirs + files:
-            if (name.endswith("_temp") or name.startswith(".tmp-") or ".tmp" in name
-                    or name == "unusable"):
+            if name.endswith("_temp") or name.startswith(".tmp-") or ".tmp" in name:
                 counts["leftovers of killed writes"] += 1
                 notes.append(f"leftover {os.path.relpath(os.path.join(root, name), workdir)}")
 

@@ -148,7 +148,7 @@ def test_a_state_file_whose_checkpoints_are_gone_is_refused(run_copy):
     for name in os.listdir(directory):
         if name.startswith("ckpt-"):
             os.remove(os.path.join(directory, name))
-    with pytest.raises(workdir_lib.WorkdirError, match="no checkpoint files are left.*"
+    with pytest.raises(workdir_lib.WorkdirError, match="no complete checkpoint is left.*"
                                                         "--overwrite"):
         workdir_lib.recover_checkpoints(directory, log=None)
 
@@ -228,6 +228,19 @@ def _damage_ckpt_20(workdir, how):
         os.remove(prefix + ".index")
 
 
+def test_a_checkpoint_without_its_index_is_set_aside_in_one_line(run_copy):
+    workdir, _ = run_copy
+    _damage_ckpt_20(workdir, "missing_index")
+    directory = os.path.join(workdir, "checkpoints")
+    lines = []
+    assert workdir_lib.recover_checkpoints(directory, log=lines.append) == \
+        os.path.join(directory, "ckpt-10")
+    assert lines == [f"ckpt-20 has no .index; moved it to {directory}/unusable; resuming from "
+                     "ckpt-10"]
+    assert os.listdir(os.path.join(directory, "unusable")) == ["ckpt-20.data-00000-of-00001"]
+    assert tf.train.latest_checkpoint(directory) == os.path.join(directory, "ckpt-10")
+
+
 @pytest.mark.parametrize("how", ["truncated", "garbled", "garbled_index", "missing_index"])
 def test_usable_checkpoint_falls_back_past_a_damaged_newest(run_copy, how):
     workdir, _ = run_copy
@@ -262,7 +275,9 @@ def test_training_resumes_from_the_newest_loadable_checkpoint(run_copy, capsys):
     assert result["start_step"] == 10 and result["step"] == 25
     lines = [line for line in out.splitlines() if "cannot be loaded" in line]
     assert len(lines) == 1 and "Checksum does not match" in lines[0]
-    assert lines[0].endswith("resuming from ckpt-10")
+    assert lines[0].endswith("; moved it to "
+                             f"{os.path.join(workdir, 'checkpoints', 'unusable')}; "
+                             "resuming from ckpt-10")
     unusable = os.path.join(workdir, "checkpoints", "unusable")
     assert sorted(os.listdir(unusable)) == ["ckpt-20.data-00000-of-00001", "ckpt-20.index"]
     assert train_lib.checkpoint_steps(workdir) == [20, 25]
@@ -420,8 +435,11 @@ def test_clean_stale_removes_leftovers_and_keeps_everything_else(tmp_path):
     workdir = str(tmp_path)
     dead_pid = 2 ** 22 + 12345  # above pid_max's default: never a live process
     keep = ["config.json", "notes.tmp", "samples/step_0000010.png", "export/20/saved_model.pb",
-            "checkpoints/ckpt-10.index", f"samples/.step_0000020.png.tmp-{os.getpid()}"]
-    stale = ["checkpoints/ckpt-30_temp/part-00000-of-00001.data-00000-of-00001",
+            "checkpoints/ckpt-10.index", "checkpoints/ckpt-10.data-00000-of-00001",
+            "checkpoints/ckpt-20.data-00000-of-00001",  # no .index, no _temp: not ours to judge
+            f"samples/.step_0000020.png.tmp-{os.getpid()}"]
+    stale = ["checkpoints/ckpt-30_temp/part-00000-of-00001.index",
+             "checkpoints/ckpt-30.data-00000-of-00001",  # moved out before the index was written
              "checkpoints/checkpoint.tmp0123456789abcdef0123456789abcdef",
              "best/ckpt-40_temp/part", "export/.tmp-30-0123456789ab/saved_model.pb",
              "best_export/.tmp-40-0123456789ab/x", f"config.json.tmp-{dead_pid}",
@@ -434,7 +452,7 @@ def test_clean_stale_removes_leftovers_and_keeps_everything_else(tmp_path):
             f.write("x")
     lines = []
     removed = workdir_lib.clean_stale(workdir, log=lines.append)
-    assert len(removed) == 11 and len(lines) == 1 and "11 leftover(s)" in lines[0]
+    assert len(removed) == 12 and len(lines) == 1 and "12 leftover(s)" in lines[0]
     for path in keep:
         assert os.path.exists(os.path.join(workdir, path)), path
     for path in stale:

@@ -65,6 +65,7 @@ RUN_ARTIFACTS = (CONFIG_FILE, CHECKPOINT_DIR, SAMPLES_DIR, TENSORBOARD_DIR, METR
 # Temporary names of interrupted writes: TensorFlow's sharded checkpoint save, its atomic
 # state-file write, tfgan.export's version directories, and tfgan's own atomic file writes.
 _CHECKPOINT_TEMP = re.compile(r"^.+_temp$")
+_CHECKPOINT_DATA = re.compile(r"^" + re.escape(CHECKPOINT_PREFIX) + r"-(\d+)\.data-\d+-of-\d+$")
 _STATE_TEMP = re.compile(r"^" + STATE_FILE + r"\.tmp[0-9a-f]+$")
 _EXPORT_TEMP = re.compile(r"^\.tmp-\d+-[0-9a-f]+$")
 _EXPORT_OLD = re.compile(r"^\.old-(\d+)-[0-9a-f]+$")
@@ -232,7 +233,8 @@ def clean_stale(workdir: str, export_dirs: Iterable[str] = (),
                 log: Optional[Callable[[str], None]] = None) -> List[str]:
     """Removes what killed writes left in ``workdir``; call it holding the lock.
 
-    Removed: ``ckpt-N_temp/`` and ``checkpoint.tmp*`` in ``checkpoints/`` and ``best/``;
+    Removed: ``ckpt-N_temp/``, ``checkpoint.tmp*`` and the data files a write cut short before
+    its ``.index`` (with its ``ckpt-N_temp/`` still there) in ``checkpoints/`` and ``best/``;
     ``.tmp-*`` exports in ``export/`` and ``best_export/`` (``.old-*`` ones put back when their
     version is missing); ``*.tmp-<pid>`` files of dead processes and ``metrics.csv.tmp``,
     ``eval.csv.tmp`` in the work directory, ``samples/`` and ``best/``. Other export
@@ -251,10 +253,15 @@ def clean_stale(workdir: str, export_dirs: Iterable[str] = (),
     for sub in (CHECKPOINT_DIR, BEST_DIR):
         directory = os.path.join(workdir, sub)
         if os.path.isdir(directory):
-            for name in sorted(os.listdir(directory)):
+            names = sorted(os.listdir(directory))
+            cut_short = {n[:-len("_temp")] for n in names if _CHECKPOINT_TEMP.match(n)}
+            for name in names:
                 path = os.path.join(directory, name)
+                data = _CHECKPOINT_DATA.match(name)
                 if ((_CHECKPOINT_TEMP.match(name) and os.path.isdir(path))
-                        or _STATE_TEMP.match(name)):
+                        or _STATE_TEMP.match(name)
+                        or (data and name.split(".", 1)[0] in cut_short
+                            and name.split(".", 1)[0] + ".index" not in names)):
                     _remove(path)
                     removed.append(path)
     for sub in ("", SAMPLES_DIR, BEST_DIR):
@@ -401,16 +408,18 @@ def recover_checkpoints(directory: str,
     For a trainer holding the work directory's lock, before it builds its
     ``tf.train.CheckpointManager``:
 
-    * data files without an ``.index`` (a write killed half way) and the newest checkpoints
-      that cannot be read or hold non-finite values move to ``<directory>/unusable/``;
+    * data files without their ``.index`` (written last: a write cut short, or a lost index)
+      and the newest checkpoints that cannot be read or hold non-finite values move to
+      ``<directory>/unusable/``;
     * the state file is rewritten when it is missing, empty, garbled or disagrees with the
       files (lists missing checkpoints, misses existing ones).
 
-    Each action is logged in one line.
+    What was done is logged in one line, e.g. ``ckpt-20 cannot be loaded (IndexError: Read
+    less bytes than requested); moved it to .../unusable; resuming from ckpt-10``.
 
     Args:
         directory: the checkpoint directory (``<workdir>/checkpoints``).
-        log: where the lines go.
+        log: where the line goes.
 
     Returns:
         The prefix of the newest usable checkpoint, or None if there are no checkpoint files
@@ -424,23 +433,22 @@ def recover_checkpoints(directory: str,
     log = log or (lambda line: None)
     files = checkpoint_files(directory)
     state, state_problem = _read_state(directory)
-    listed = [] if state is None else list(state.all_model_checkpoint_paths)
-    if os.path.isdir(directory):
-        index_steps = {f"{CHECKPOINT_PREFIX}-{s}." for s in files}
-        orphans = sorted({name.split(".", 1)[0] for name in os.listdir(directory)
-                          if re.match(re.escape(CHECKPOINT_PREFIX) + r"-\d+\.data-", name)
-                          and name.split(".", 1)[0] + "." not in index_steps})
-        for name in orphans:
-            _quarantine(directory, int(name.rsplit("-", 1)[1]))
-        if orphans:
-            log(f"{', '.join(orphans)}: data without an .index (a write cut short); moved to "
-                f"{os.path.join(directory, UNUSABLE_DIR)}")
+    if not files and not os.path.isdir(directory):
+        return None
+    names = os.listdir(directory) if os.path.isdir(directory) else []
+    orphans = sorted({int(m.group(1)) for m in (_CHECKPOINT_DATA.match(n) for n in names)
+                      if m and int(m.group(1)) not in files})
     if not files:
         if state is not None and state.model_checkpoint_path:
             raise WorkdirError(
                 f"{os.path.join(directory, STATE_FILE)} lists {_name(state.model_checkpoint_path)}"
-                f" but no checkpoint files are left in {directory}; restore them, or pass "
-                "--overwrite to start afresh")
+                f" but no complete checkpoint is left in {directory}; restore the files, or "
+                "pass --overwrite to start afresh")
+        if orphans:
+            raise WorkdirError(
+                f"{directory} holds checkpoint data without .index files "
+                f"({', '.join(f'{CHECKPOINT_PREFIX}-{s}' for s in orphans)}); restore them, "
+                "or pass --overwrite to start afresh")
         return None
 
     chosen, skipped = None, []
@@ -455,24 +463,31 @@ def recover_checkpoints(directory: str,
         raise WorkdirError(
             f"no checkpoint in {directory} can be loaded ({details}); pass --overwrite to "
             "start afresh or choose another --workdir")
-    for step, problem in skipped:
+
+    notes = [f"{CHECKPOINT_PREFIX}-{s} has no .index" for s in orphans]
+    notes += [f"{CHECKPOINT_PREFIX}-{s} cannot be loaded ({p})" for s, p in skipped]
+    moved = orphans + [s for s, _ in skipped]
+    for step in moved:
         _quarantine(directory, step)
-        del files[step]
-        log(f"{CHECKPOINT_PREFIX}-{step} cannot be loaded ({problem}); moved it to "
-            f"{os.path.join(directory, UNUSABLE_DIR)} and resuming from {_name(chosen)}")
+        files.pop(step, None)
+    if moved:
+        notes.append(f"moved {'them' if len(moved) > 1 else 'it'} to "
+                     f"{os.path.join(directory, UNUSABLE_DIR)}")
 
     kept = [files[s] for s in sorted(files)]
-    listed_names = [_name(p) for p in listed]
-    if (state is None or listed_names != [_name(p) for p in kept]
+    listed = [] if state is None else [_name(p) for p in state.all_model_checkpoint_paths]
+    if (state is None or listed != [_name(p) for p in kept]
             or _name(state.model_checkpoint_path) != _name(kept[-1])):
         _write_state(directory, kept)
+        state_file = os.path.join(directory, STATE_FILE)
         if state_problem is not None:
-            log(f"{os.path.join(directory, STATE_FILE)} was {state_problem}; rebuilt it from "
-                f"the checkpoint files: {', '.join(_name(p) for p in kept)}")
-        elif not skipped:
-            log(f"{os.path.join(directory, STATE_FILE)} listed "
-                f"{', '.join(listed_names) or 'nothing'}; rewrote it to the checkpoint files "
-                f"on disk: {', '.join(_name(p) for p in kept)}")
+            notes.append(f"{state_file} was {state_problem}; rebuilt it from the checkpoint "
+                         f"files: {', '.join(_name(p) for p in kept)}")
+        elif not moved:
+            notes.append(f"{state_file} listed {', '.join(listed) or 'nothing'}; rewrote it "
+                         f"to the checkpoint files: {', '.join(_name(p) for p in kept)}")
+    if notes:
+        log("; ".join(notes) + f"; resuming from {_name(chosen)}")
     return chosen
 
 
