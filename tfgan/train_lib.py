@@ -22,6 +22,7 @@ The work directory (``workdir``)::
     best/                with --eval_every: the checkpoint of the lowest FID so far, and
                          best.json (its step, fid, score)
     best_export/<step>/  with --eval_every: that checkpoint's generator SavedModel
+    .lock                held by the running trainer (see tfgan.workdir)
 
 Resuming: a work directory with a ``config.json`` is continued from its latest checkpoint at
 the saved step; ``train_steps`` is the total, so only the remaining steps are trained. A config
@@ -30,8 +31,11 @@ that differs from the saved one in anything but ``config.RESUMABLE_FIELDS`` is r
 artifacts first.
 
 Interruption: the first SIGINT (Ctrl-C) or SIGTERM stops training after the current batch; a
-checkpoint is saved and ``TrainingInterrupted`` (a ``KeyboardInterrupt``) is raised. A run
-killed outright loses at most ``checkpoint_every`` steps.
+checkpoint is saved and ``TrainingInterrupted`` (a ``KeyboardInterrupt``) is raised. A second
+SIGINT ends the batch loop (or the sample grid and plot) at once but not a checkpoint write:
+``TrainingInterrupted`` follows once the checkpoint is on disk. A run killed outright loses at
+most ``checkpoint_every`` steps; the next run cleans up after it and resumes from the newest
+checkpoint that loads (``tfgan.workdir``). Only states whose values are all finite are saved.
 """
 
 import contextlib
