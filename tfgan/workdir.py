@@ -150,6 +150,10 @@ def lock(workdir: str) -> WorkdirLock:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as e:
+        if e.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP):
+            _stderr(f"warning: {workdir}'s file system does not support locks ({e.strerror}); "
+                    "make sure no other trainer uses this work directory")
+            return WorkdirLock(path, fd)
         holder = ""
         with contextlib.suppress(OSError):
             holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
