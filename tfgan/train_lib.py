@@ -587,10 +587,13 @@ def _agree_with_chief(strategy):
         return None
     chief = distribute.is_chief(strategy)
 
+    @tf.function
+    def total(vote):
+        votes = strategy.run(lambda: tf.identity(vote))
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, votes, axis=None)
+
     def agree(decision: bool) -> bool:
-        vote = 1.0 if chief and decision else 0.0
-        votes = strategy.run(lambda: tf.constant(vote))
-        return float(strategy.reduce(tf.distribute.ReduceOp.SUM, votes, axis=None)) > 0
+        return float(total(tf.constant(1.0 if chief and decision else 0.0))) > 0
 
     return agree
 
