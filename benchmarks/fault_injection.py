@@ -176,7 +176,7 @@ def _kill_at(trainer: Trainer, kind: str, workdir: str, rng: random.Random) -> D
             if steps and steps[-1] >= target:
                 break
             time.sleep(0.01)
-        event["hit"] = f"after step {target}"
+        event["hit"] = "mid-training"
     elif kind == "checkpoint":
         known = _listing(_checkpoint_dir(workdir))
         while trainer.alive() and time.time() < deadline:
