@@ -413,8 +413,7 @@ def _train_locked(config: config_lib.Config, workdir: str, strategy, chief: bool
                   if checkpoint_steps(workdir) else None)
     # The real side of --eval_every, before anything is trained: a missing extractor or data
     # set fails now, not at the first evaluation.
-    quality = (_real_quality_stats(config, strategy)
-               if config.eval_every and chief else None)
+    quality = _real_quality_stats(config) if config.eval_every and chief else None
     if chief:
         _write_json(os.path.join(workdir, CONFIG_FILE), config.to_dict())
 
@@ -549,19 +548,21 @@ def _train_locked(config: config_lib.Config, workdir: str, strategy, chief: bool
     result = {"workdir": workdir, "start_step": start_step, "step": step,
               "checkpoint": checkpoint_path if chief else None, "export_path": None}
     if chief:
-        result["export_path"] = _export(config, workdir, step, fresh=overwrite)
+        try:
+            result["export_path"] = _export(config, workdir, step, fresh=overwrite)
+        except KeyboardInterrupt as interrupt:  # the export is atomic; the next run redoes it
+            raise TrainingInterrupted(signal.SIGINT, step, checkpoint_path) from interrupt
     result["seconds"] = time.time() - started
     _log(f"Done: step {step}, {result['seconds']:.0f} s. Export: {result['export_path']}")
     return result
 
 
-def _real_quality_stats(config: config_lib.Config, strategy):
+def _real_quality_stats(config: config_lib.Config):
     """``(extractor, real ActivationStats)`` for ``--eval_every``, computed once per run.
 
     Raises:
         ConfigError: the extractor's weights are unavailable.
     """
-    del strategy  # the chief alone measures, in every strategy
     from tfgan import eval_lib  # pylint: disable=import-outside-toplevel  (eval_lib uses us)
     from tfgan import evaluation  # pylint: disable=import-outside-toplevel
 
