@@ -6,7 +6,6 @@ subprocess (marked slow: each starts TensorFlow).
 """
 
 import csv
-import json
 import math
 import os
 import re

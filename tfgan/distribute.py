@@ -140,3 +140,28 @@ def worker_id(strategy=None) -> int:
     """This task's index (0 without a cluster); used to name non-chief scratch directories."""
     _, task_id, _ = _task(strategy or tf.distribute.get_strategy())
     return int(task_id or 0)
+
+
+def chief_decides(strategy):
+    """``decide(flag) -> the chief's flag`` for a multi-worker cluster, else None.
+
+    Every worker must call ``decide`` at the same points (it is an all-reduce); the chief's
+    argument is returned on all of them, e.g. so that every worker joins a checkpoint save
+    only the chief's evaluation called for.
+
+    Args:
+        strategy: the strategy in use.
+    """
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return None
+    chief = is_chief(strategy)
+
+    @tf.function
+    def total(vote):
+        votes = strategy.run(lambda: tf.identity(vote))
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, votes, axis=None)
+
+    def decide(flag: bool) -> bool:
+        return float(total(tf.constant(1.0 if chief and flag else 0.0))) > 0
+
+    return decide

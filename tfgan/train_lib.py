@@ -581,24 +581,6 @@ def _real_quality_stats(config: config_lib.Config):
     return extractor, real
 
 
-def _agree_with_chief(strategy):
-    """``agree(decision) -> the chief's decision`` for ``EvaluateQuality`` in a cluster (an
-    all-reduce every worker joins), or None without one."""
-    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        return None
-    chief = distribute.is_chief(strategy)
-
-    @tf.function
-    def total(vote):
-        votes = strategy.run(lambda: tf.identity(vote))
-        return strategy.reduce(tf.distribute.ReduceOp.SUM, votes, axis=None)
-
-    def agree(decision: bool) -> bool:
-        return float(total(tf.constant(1.0 if chief and decision else 0.0))) > 0
-
-    return agree
-
-
 def _quality_callback(config: config_lib.Config, workdir: str,
                       checkpoint: tf.train.Checkpoint, variables_fn, summary_writer, extractor,
                       real, strategy=None, outdir: Optional[str] = None
@@ -633,7 +615,7 @@ def _quality_callback(config: config_lib.Config, workdir: str,
         export_fn=export_best, extractor_name=name,
         score_name="mnist_score" if name == "mnist" else "inception_score",
         kid_subsets=20, kid_subset_size=min(1000, config.eval_samples), seed=config.seed,
-        log=_log, agree=_agree_with_chief(strategy), follower=follower)
+        log=_log, agree=distribute.chief_decides(strategy), follower=follower)
 
 
 def _latest_step(manager: tf.train.CheckpointManager) -> Optional[int]:
