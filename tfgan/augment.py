@@ -190,42 +190,85 @@ def _seed_stream(seed: Seed):
             yield seed
 
 
-def _per_image(values, dtype):
-    return tf.reshape(tf.cast(values, dtype), [-1, 1, 1, 1])
+def _per_image(values):
+    """``[batch]`` float32 values as ``[batch, 1]``, to scale a ``[batch, pixels]`` tensor."""
+    return tf.cast(values, tf.float32)[:, tf.newaxis]
 
 
 def _color(images, params):
+    """Brightness, saturation and contrast, composed into one affine map per image.
+
+    Step by step (the reference): ``x1 = x + b``; ``x2 = mc(x1) + s (x1 - mc(x1))`` with
+    ``mc`` the per-pixel channel mean; ``x3 = mean(x2) + k (x2 - mean(x2))`` with ``mean`` the
+    image mean. Saturation keeps the channel mean, so ``mean(x2) = mean(x) + b`` and
+    ``x3 = k s x + k (1 - s) mc(x) + b + (1 - k) mean(x)``: one pass over the pixels instead
+    of six, in float32 (broadcasting over the small channel axis is slow on a CPU).
+    """
     x = tf.cast(images, tf.float32)
-    x = x + _per_image(params["brightness"], tf.float32)
-    mean = tf.reduce_mean(x, axis=3, keepdims=True)
-    x = (x - mean) * _per_image(params["saturation"], tf.float32) + mean
-    mean = tf.reduce_mean(x, axis=[1, 2, 3], keepdims=True)
-    x = (x - mean) * _per_image(params["contrast"], tf.float32) + mean
-    return tf.cast(x, images.dtype)
+    channels = int(images.shape[3])
+    batch = tf.shape(x)[0]
+    flat = tf.reshape(x, [batch, -1])  # [batch, H * W * C]
+    brightness, saturation, contrast = (_per_image(params[name]) for name in
+                                        ("brightness", "saturation", "contrast"))
+    offset = brightness + (1.0 - contrast) * tf.reduce_mean(flat, axis=1, keepdims=True)
+    if channels == 1:  # saturation changes nothing
+        out = contrast * flat + offset
+    else:
+        # The channel mean, repeated over the channels, as a matmul with a C x C constant.
+        channel_mean = tf.reshape(
+            tf.matmul(tf.reshape(x, [-1, channels]), tf.fill([channels, channels],
+                                                            1.0 / channels)), [batch, -1])
+        out = (contrast * saturation * flat + contrast * (1.0 - saturation) * channel_mean
+               + offset)
+    return tf.cast(tf.reshape(out, tf.shape(images)), images.dtype)
 
 
-def _translate(images, shifts):
+def _shift(images, shifts):
+    """Moves each image by ``-shifts`` (output ``(i, j)`` = input ``(i + dy, j + dx)``)."""
     height, width = _spatial_size(images)
     padded = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]])
     # Index 0 and size + 1 of the padded axes are the zero border.
     rows = tf.clip_by_value(tf.range(height)[tf.newaxis] + shifts[:, :1] + 1, 0, height + 1)
     cols = tf.clip_by_value(tf.range(width)[tf.newaxis] + shifts[:, 1:] + 1, 0, width + 1)
-    moved = tf.gather(padded, rows, axis=1, batch_dims=1)  # [batch, height, width + 2, C]
-    return tf.gather(moved, cols, axis=2, batch_dims=1)
+    # Gathers along axis 1 move whole rows; the columns are moved as rows of the transpose
+    # (gathering single pixels along axis 2 is several times slower).
+    moved = tf.gather(padded, rows, axis=1, batch_dims=1)  # [batch, H, W + 2, C]
+    moved = tf.transpose(moved, [0, 2, 1, 3])  # [batch, W + 2, H, C]
+    moved = tf.gather(moved, cols, axis=1, batch_dims=1)  # [batch, W, H, C]
+    return tf.transpose(moved, [0, 2, 1, 3])
+
+
+def _translate(images, shifts):
+    """``_shift`` whose gradient is the opposite shift (its exact adjoint: each pixel moves
+    to at most one place), cheaper than the gathers' scatter-add gradient."""
+
+    @tf.custom_gradient
+    def translate(x):
+        def grad(upstream):
+            return _shift(upstream, -shifts)
+
+        return _shift(x, shifts), grad
+
+    return translate(images)
 
 
 def _cutout(images, corners):
     height, width = _spatial_size(images)
+    channels = int(images.shape[3])
     cut_h, cut_w = _cutout_size(height, width)
 
     def inside(size, cut, start):  # [batch, size]: within [start, start + cut)
         index = tf.range(size)[tf.newaxis]
         return (index >= start[:, tf.newaxis]) & (index < start[:, tf.newaxis] + cut)
 
-    square = (inside(height, cut_h, corners[:, 0])[:, :, tf.newaxis]
-              & inside(width, cut_w, corners[:, 1])[:, tf.newaxis, :])
-    mask = tf.cast(tf.logical_not(square), images.dtype)[..., tf.newaxis]
-    return images * mask
+    # The mask over [batch, H, W * C] (channels repeated), so the multiply broadcasts over
+    # the rows only (broadcasting over the small channel axis is slow on a CPU).
+    rows = inside(height, cut_h, corners[:, 0])
+    cols = tf.repeat(inside(width, cut_w, corners[:, 1]), channels, axis=1)
+    square = rows[:, :, tf.newaxis] & cols[:, tf.newaxis, :]
+    flat = tf.reshape(images, [-1, height, width * channels])
+    kept = flat * tf.cast(tf.logical_not(square), images.dtype)
+    return tf.reshape(kept, tf.shape(images))
 
 
 def apply_parameters(images, params: Dict[str, tf.Tensor],
