@@ -26,7 +26,6 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan import augment as augment_lib
-from tfgan import augment as augment_lib
 from tfgan import losses as losses_lib
 
 # Loss families whose discriminator ends in a sigmoid probability; for them the d_real/d_fake
