@@ -20,7 +20,8 @@ image:
 
 * ``color``: brightness ``x + U(-0.5, 0.5)``; saturation ``m + (x - m) * U(0, 2)`` with ``m``
   the pixel's mean over the channels (nothing changes for 1-channel images); contrast
-  ``m + (x - m) * U(0.5, 1.5)`` with ``m`` the image's mean. Computed in float32.
+  ``m + (x - m) * U(0.5, 1.5)`` with ``m`` the image's mean. Computed in float32, as one
+  affine map per image (the same result in one pass over the pixels).
 * ``translation``: an integer shift of up to ``size // 8`` pixels in each direction (height
   and width drawn independently), the uncovered border filled with zeros.
 * ``cutout``: one square of ``size // 2`` pixels (per side) set to zero, centred on a random
@@ -37,9 +38,8 @@ global batch and apply its replica's slice (``tfgan.GAN`` does), so the result d
 on the number of replicas.
 """
 
-from typing import Dict, Sequence, Tuple, Union
-
 import numbers
+from typing import Dict, Sequence, Tuple, Union
 
 import keras
 import numpy as np
