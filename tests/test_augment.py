@@ -228,6 +228,15 @@ def test_bad_policies_name_the_accepted_ones(names, message):
         augment.diff_augment(rgb_images(), names)
 
 
+def test_images_need_a_static_size_and_rank_four():
+    with pytest.raises(ValueError, match=r"\[batch, height, width, channels\].*\(16, 16, 3\)"):
+        augment.diff_augment(rgb_images()[0], "cutout", seed=0)
+    unknown = tf.function(lambda x: augment.diff_augment(x, "cutout", seed=0),
+                          input_signature=[tf.TensorSpec([None, None, None, 3])])
+    with pytest.raises(ValueError, match="known height, width and channel count"):
+        unknown.get_concrete_function()
+
+
 def test_policy_order_is_kept_and_formatted():
     assert augment.parse_policy(" cutout , color ") == ("cutout", "color")
     assert augment.format_policy(["translation", "color"]) == "translation,color"

@@ -111,10 +111,11 @@ def format_policy(policy: Union[str, Sequence[str], None]) -> str:
 
 
 def _spatial_size(images) -> Tuple[int, int]:
+    """``(height, width)`` of an image batch whose height, width and channels are static."""
     shape = images.shape
-    if shape.rank != 4 or shape[1] is None or shape[2] is None:
+    if shape.rank != 4 or None in tuple(shape[1:]):
         raise ValueError("DiffAugment needs images of shape [batch, height, width, channels] "
-                         f"with a known height and width, got {tuple(shape)}")
+                         f"with a known height, width and channel count, got {tuple(shape)}")
     return int(shape[1]), int(shape[2])
 
 
