@@ -10,7 +10,7 @@ measures the final generator with ``tfgan.eval_lib.evaluate_model``: ``--num_sam
 (balanced labels for the cGAN) against the 10,000 MNIST test digits, with the MNIST
 classifier shipped in tfgan (FID and KID on its 128 features, the "MNIST score" from its
 logits; 9.78 for the test digits themselves). Prints a markdown table (system, steps,
-minutes, MNIST score, FID, KID, sample grid), also written to ``<workdir>/quality.md`` with
+minutes, MNIST score, FID, KID, class accuracy of the cGAN, sample grid), also written to ``<workdir>/quality.md`` with
 the raw numbers in ``<workdir>/quality.json``; with ``--grids_dir`` the final sample grid of
 each run is copied to ``<grids_dir>/<system>.png``.
 
@@ -111,19 +111,23 @@ def train_one(system: str, real) -> dict:
         **{k: metrics[k] for k in ("fid", "kid", "kid_std", "inception_score",
                                    "inception_score_std", "num_samples",
                                    "num_real_samples")},
+        "class_accuracy": metrics.get("class_accuracy"),  # conditional systems only
     }
 
 
 def table(rows) -> str:
     """The markdown table of the results."""
-    lines = ["| system | steps | minutes | MNIST score | FID | KID | samples |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = ["| system | steps | minutes | MNIST score | FID | KID | class accuracy | samples |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
         precision = "" if r["mixed_precision"] == "float32" else f" ({r['mixed_precision']})"
+        accuracy = r.get("class_accuracy")
+        accuracy = "" if accuracy is None else f"{accuracy:.1%}"
         lines.append(
             f"| {r['system']}{precision} | {r['steps']:,} | {r['minutes']:.1f} | "
             f"{r['inception_score']:.2f} ± {r['inception_score_std']:.2f} | {r['fid']:.2f} | "
-            f"{r['kid']:.3f} ± {r['kid_std']:.3f} | ![{r['system']}]({r['grid']}) |")
+            f"{r['kid']:.3f} ± {r['kid_std']:.3f} | {accuracy} | "
+            f"![{r['system']}]({r['grid']}) |")
     return "\n".join(lines)
 
 

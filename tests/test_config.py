@@ -85,6 +85,14 @@ def test_critic_norm_auto():
     (dict(beta1=1.0), "--beta1 must be in \\[0, 1\\)"),
     (dict(gp_weight=-1.0), "--gp_weight must be a number >= 0"),
     (dict(clip_value=-0.01), "--clip_value must be a number >= 0"),
+    (dict(drift_weight=-1e-3), "--drift_weight must be a number >= 0 \\(0: off\\)"),
+    (dict(drift_weight=float("inf")), "--drift_weight must be a number >= 0"),
+    (dict(critic_warmup=1), "--critic_warmup must be true or false, got 1"),
+    (dict(augment="colour"), "--augment must be '' \\(off\\) or a comma-separated list naming "
+                             "each of color, translation, cutout at most once \\(e.g. "
+                             "--augment=color,translation,cutout\\), got 'colour'"),
+    (dict(augment="cutout,cutout"), "--augment must be .* got 'cutout,cutout'"),
+    (dict(augment=None), "--augment must be a string"),
     (dict(dropout=1.0), "--dropout must be in \\[0, 1\\)"),
     (dict(ls_targets=(0.0, 1.0)), "--ls_targets must be three numbers"),
     (dict(conditional=True, num_classes=1, dataset="synthetic"),
@@ -151,6 +159,29 @@ def test_command_line_after_flagfile_overrides_it():
     assert config.gp_weight == 5.0 and config.train_steps == 7
     assert config.ls_targets == (-1.0, 1.0, 0.0)
     assert flag_values.workdir == "/tmp/x"
+
+
+def test_engine_option_flags_reach_the_config():
+    config, _ = parse("--drift_weight=1e-3", "--critic_warmup", "--augment=color,cutout")
+    assert (config.drift_weight, config.critic_warmup, config.augment) == (
+        1e-3, True, "color,cutout")
+    defaults, _ = parse()
+    assert (defaults.drift_weight, defaults.critic_warmup, defaults.augment) == (0.0, False, "")
+    for name in ("drift_weight", "critic_warmup", "augment"):
+        assert name not in config_lib.RESUMABLE_FIELDS  # they change the training mathematics
+    with pytest.raises(config_lib.ConfigError, match="--augment must be"):
+        parse("--augment=color,flip")
+
+
+def test_build_gan_passes_the_engine_options():
+    from tfgan import train_lib  # pylint: disable=import-outside-toplevel
+
+    config, _ = parse("--dataset=synthetic", "--image_size=16", "--batch_size=4",
+                      "--latent_dim=8", "--g_base_filters=8", "--d_base_filters=8",
+                      "--drift_weight=1e-3", "--critic_warmup", "--augment=translation,color")
+    gan = train_lib.build_gan(config)
+    assert (gan.drift_weight, gan.critic_warmup, gan.augment) == (1e-3, True,
+                                                                  "translation,color")
 
 
 def test_flag_errors_name_the_flag():

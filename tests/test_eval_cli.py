@@ -187,3 +187,70 @@ def test_evaluate_cli_on_a_workdir_a_saved_model_and_a_bad_path(eval_run, tmp_pa
     last_line = stderr.strip().splitlines()[-1]
     assert last_line.startswith(f"error: --model_dir={tmp_path / 'missing'}: "), stderr[-2000:]
     assert "Traceback" not in stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Class accuracy of a conditional model (eval.csv, best.json, evaluate_model, bin/evaluate.py)
+
+
+def test_unconditional_runs_have_no_class_accuracy(eval_run):
+    workdir, _, _ = eval_run
+    rows = read_csv(os.path.join(workdir, "eval.csv"))
+    assert "class_accuracy" in rows[0] and all(r["class_accuracy"] == "" for r in rows)
+    result = eval_lib.evaluate_model(workdir, num_samples=20, kid_subsets=2,
+                                     kid_subset_size=10, write=False)
+    assert "class_accuracy" not in result
+    assert "class accuracy" not in eval_lib.format_result(result)
+
+
+def test_conditional_run_reports_class_accuracy_everywhere(tmp_path):
+    from tfgan import evaluation  # pylint: disable=import-outside-toplevel
+
+    workdir = str(tmp_path / "cgan")
+    config = smoke_config(conditional=True, num_classes=10, train_steps=10, eval_every=5,
+                          eval_samples=20)
+    train_lib.train_and_evaluate(config, workdir)
+    rows = read_csv(os.path.join(workdir, "eval.csv"))
+    assert [int(r["step"]) for r in rows] == [5, 10]
+    for row in rows:
+        assert 0.0 <= float(row["class_accuracy"]) <= 1.0
+    with open(os.path.join(workdir, "best", "best.json")) as f:
+        best = json.load(f)
+    assert best["class_accuracy"] == pytest.approx(
+        float(rows[[int(r["step"]) for r in rows].index(best["step"])]["class_accuracy"]),
+        abs=1e-5)
+
+    # evaluate_model: the fraction of its balanced-label samples the classifier reads as the
+    # requested digit, recomputed here from the same samples.
+    num = 30
+    result = eval_lib.evaluate_model(workdir, num_samples=num, kid_subsets=2,
+                                     kid_subset_size=10, batch_size=16, write=False)
+    sampler = eval_lib.load_model(workdir).sampler
+    sample_fn = callbacks_lib.generator_sample_fn(
+        lambda z, labels: sampler.generate(z, labels, batch_size=16), sampler.latent_dim, 10,
+        seed=0)
+    images = np.concatenate([sample_fn(16), sample_fn(14)])
+    _, logits = evaluation.mnist_extractor()(images)
+    expected = np.mean(np.argmax(logits, axis=1) == callbacks_lib.balanced_labels(num, 10))
+    assert result["class_accuracy"] == pytest.approx(expected)
+    assert f"class accuracy {expected:.1%}" in eval_lib.format_result(result)
+
+    process = _run_evaluate(f"--model_dir={workdir}", "--num_samples=20",
+                            "--kid_subset_size=10", "--kid_subsets=2", "--batch_size=10")
+    stdout, stderr = process.communicate(timeout=TIMEOUT)
+    assert process.returncode == 0, stderr[-3000:]
+    with open(os.path.join(workdir, "eval_10.json")) as f:
+        report = json.load(f)
+    assert 0.0 <= report["class_accuracy"] <= 1.0
+    assert "class accuracy" in stdout
+
+
+def test_generator_sample_fn_labels_are_balanced_labels():
+    seen = []
+    sample = callbacks_lib.generator_sample_fn(
+        lambda z, labels: seen.append(labels) or np.zeros((len(z), 1, 1, 1), np.float32),
+        latent_dim=2, num_classes=3)
+    for n in (4, 1, 5):
+        sample(n)
+    np.testing.assert_array_equal(np.concatenate(seen), callbacks_lib.balanced_labels(10, 3))
+    np.testing.assert_array_equal(callbacks_lib.balanced_labels(4, 3, start=2), [2, 0, 1, 2])

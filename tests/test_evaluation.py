@@ -417,3 +417,74 @@ def test_mnist_fid_separates_real_digits_from_noise_and_mode_collapse(mnist_arra
     assert fid_noise["inception_score"] < 5 and fid_one["inception_score"] < 1.01
     assert fid_train["fid"] * 20 < min(fid_noise["fid"], fid_one["fid"])
     assert fid_train["kid"] * 20 < min(fid_noise["kid"], fid_one["kid"])
+
+
+# --------------------------------------------------------------------------------------------
+# Class accuracy of conditional generators
+# --------------------------------------------------------------------------------------------
+
+
+def test_class_accuracy_is_the_fraction_of_argmax_hits():
+    logits = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [0.0, 0.0, 5.0], [1.0, 0.0, 0.0]])
+    assert evaluation.class_accuracy(logits, [0, 1, 2, 0]) == 1.0
+    assert evaluation.class_accuracy(logits, [0, 1, 0, 2]) == 0.5
+    assert evaluation.class_accuracy(logits, [1, 2, 0, 1]) == 0.0
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
+        evaluation.class_accuracy(logits, [0, 1, 2, 3])
+    with pytest.raises(ValueError, match="logits \\[N, K\\] and labels \\[N\\]"):
+        evaluation.class_accuracy(logits, [0, 1])
+
+
+def test_class_accuracy_applies_to_ten_class_generators_on_the_mnist_classifier():
+    assert evaluation.class_accuracy_applies("mnist", 10)
+    assert not evaluation.class_accuracy_applies("mnist", None)
+    assert not evaluation.class_accuracy_applies("mnist", 3)
+    assert not evaluation.class_accuracy_applies("inception_v3", 10)
+
+
+def test_evaluate_generator_reports_class_accuracy_only_with_labels():
+    def extractor(images):
+        flat = tf.reshape(images, [tf.shape(images)[0], -1])
+        return flat, flat[:, :3]  # "classifier": the brightest of the first three pixels
+
+    images = np.zeros((6, 1, 3, 1), np.float32)
+    images[np.arange(6), 0, np.arange(6) % 3, 0] = 1.0  # image i is of class i % 3
+    real = images + np.random.default_rng(0).normal(0, 0.1, images.shape).astype(np.float32)
+    metrics = evaluation.evaluate_generator(images, real, extractor, num_samples=6,
+                                            kid_subsets=2, labels=np.arange(6) % 3)
+    assert metrics["class_accuracy"] == 1.0
+    metrics = evaluation.evaluate_generator(images, real, extractor, num_samples=6,
+                                            kid_subsets=2, labels=(np.arange(6) + 1) % 3)
+    assert metrics["class_accuracy"] == 0.0
+    assert "class_accuracy" not in evaluation.evaluate_generator(
+        images, real, extractor, num_samples=6, kid_subsets=2)
+    with pytest.raises(ValueError, match=r"labels must have shape \[num_samples\] = \[6\]"):
+        evaluation.evaluate_generator(images, real, extractor, num_samples=6, kid_subsets=2,
+                                      labels=[0, 1])
+
+
+@pytest.mark.slow
+def test_class_accuracy_of_a_generator_drawing_real_test_digits(mnist_arrays):
+    # A "generator" that returns real test digits of the requested class scores about the
+    # classifier's accuracy; one that ignores the request (shuffled classes) scores chance.
+    from tfgan import callbacks  # pylint: disable=import-outside-toplevel
+
+    x = mnist_arrays["x_test"][..., None].astype(np.float32) / 127.5 - 1.0
+    by_class = [x[mnist_arrays["y_test"] == c] for c in range(10)]
+    rng = np.random.default_rng(0)
+
+    def digits(labels):
+        return np.stack([by_class[c][rng.integers(len(by_class[c]))] for c in labels])
+
+    extractor = evaluation.mnist_extractor()
+    real = evaluation.activation_stats(extractor, x[:1000], batch_size=500)
+    num = 1000
+    results = {}
+    for name, generate in (("faithful", lambda z, labels: digits(labels)),
+                           ("shuffled", lambda z, labels: digits(rng.permutation(labels)))):
+        sample_fn = callbacks.generator_sample_fn(generate, latent_dim=2, num_classes=10)
+        results[name] = evaluation.evaluate_generator(
+            sample_fn, real, extractor, num_samples=num, batch_size=250, kid_subsets=2,
+            labels=callbacks.balanced_labels(num, 10))["class_accuracy"]
+    assert results["faithful"] >= 0.98
+    assert 0.05 <= results["shuffled"] <= 0.16

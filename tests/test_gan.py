@@ -103,6 +103,134 @@ def test_g_every_refuses_steps_per_execution():
         gan.compile(steps_per_execution=4)
 
 
+# --------------------------------------------------------------------------------------------
+# The WGAN warm-up schedule (critic_warmup)
+
+
+def reference_generator_batches(num_batches, g_every):
+    """The batches after which the WGAN reference code updates G (one fresh batch per critic
+    step): ``Diters = 100 if gen_iterations < 25 or gen_iterations % 500 == 0 else n_critic``."""
+    due, batch, updates = set(), 0, 0
+    while True:
+        batch += 100 if updates < 25 or updates % 500 == 0 else g_every
+        if batch > num_batches:
+            return due
+        due.add(batch - 1)
+        updates += 1
+
+
+@pytest.mark.parametrize("g_every", [1, 2, 5])
+def test_warmup_schedule_is_the_wgan_reference_schedule(g_every):
+    # Far enough for the warm-up, the regular phase and three 500th-update bursts.
+    num_batches = 2500 + 475 * g_every + 3 * (100 + 499 * g_every) + 10
+    expected = np.zeros(num_batches, bool)
+    expected[sorted(reference_generator_batches(num_batches, g_every))] = True
+    batches_ = np.arange(num_batches)
+    np.testing.assert_array_equal(tfgan.gan.generator_due(batches_, g_every, True), expected)
+    in_graph = tf.function(lambda b: tfgan.gan.generator_due(b, g_every, True))
+    np.testing.assert_array_equal(in_graph(tf.constant(batches_, tf.int64)).numpy(), expected)
+    for batch in (0, 99, 100, 2499, 2500, 2500 + g_every - 1, num_batches - 1):
+        assert tfgan.gan.generator_due(batch, g_every, True) == expected[batch]
+    # The first 25 updates after 100 batches each; the 500th update (n = 500) too.
+    updates = np.flatnonzero(expected)
+    assert list(updates[:26]) == [100 * k + 99 for k in range(25)] + [2499 + g_every]
+    assert updates[500] - updates[499] == 100 and updates[501] - updates[500] == g_every
+
+
+@pytest.mark.parametrize("g_every", [1, 3])
+def test_without_warmup_the_generator_is_due_every_g_every_batches(g_every):
+    due = tfgan.gan.generator_due(np.arange(12), g_every)
+    np.testing.assert_array_equal(np.flatnonzero(due), np.arange(g_every - 1, 12, g_every))
+
+
+class GeneratorUpdates(keras.callbacks.Callback):
+    """Records the batches (by global count) after which the generator was updated."""
+
+    def __init__(self):
+        super().__init__()
+        self.updated = []
+        self._last = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        count = int(self.model.g_optimizer.iterations.numpy())
+        if self._last is not None and count > self._last:
+            self.updated.append(int(self.model.batches_seen.numpy()) - 1)
+        self._last = count
+
+
+def test_warmup_schedule_in_fit_resumes_across_fit_calls():
+    gan = make_gan("gan", critic_warmup=True, g_every=2)
+    recorder = GeneratorUpdates()
+    recorder._last = 0
+    gan.fit(batches(1).repeat(150), epochs=1, verbose=0, callbacks=[recorder])
+    assert int(gan.g_optimizer.iterations.numpy()) == 1  # after batch 99 only
+    gan.fit(batches(1).repeat(60), epochs=1, verbose=0, callbacks=[recorder])
+    assert recorder.updated == [99, 199]
+    assert int(gan.d_optimizer.iterations.numpy()) == 210
+    assert int(gan.batches_seen.numpy()) == 210
+
+
+@pytest.mark.parametrize("critic_warmup, g_every, num_batches, g_updates", [
+    (False, 3, 7, 2), (True, 1, 101, 1)])
+def test_scheduled_train_step_works_in_a_tf_function(critic_warmup, g_every, num_batches,
+                                                     g_updates):
+    gan = make_gan("gan", critic_warmup=critic_warmup, g_every=g_every)
+    step = tf.function(gan.train_step)
+    images = next(iter(batches(1)))
+    for _ in range(num_batches):
+        step(images)
+    assert int(gan.g_optimizer.iterations.numpy()) == g_updates
+    assert int(gan.d_optimizer.iterations.numpy()) == num_batches
+
+
+def test_critic_warmup_refuses_steps_per_execution():
+    gan = make_gan("gan", critic_warmup=True)
+    with pytest.raises(ValueError, match="critic_warmup need steps_per_execution=1"):
+        gan.compile(steps_per_execution=4)
+
+
+# --------------------------------------------------------------------------------------------
+# The drift term (drift_weight)
+
+
+def test_drift_term_adds_epsilon_times_squared_real_output_to_the_critic_loss():
+    images = next(iter(batches(1)))
+    plain, drifting = make_gan("wgangp"), make_gan("wgangp", drift_weight=0.5)
+    plain_loss, plain_logs = plain._discriminator_objective(images, None, training=True)
+    drift_loss, drift_logs = drifting._discriminator_objective(images, None, training=True)
+    real_logits = tf.reshape(drifting.discriminator(images, training=True), [-1]).numpy()
+    np.testing.assert_allclose(drift_loss - plain_loss, 0.5 * real_logits ** 2, rtol=1e-4,
+                               atol=1e-6)
+    assert drift_logs["drift"].numpy() == pytest.approx(np.mean(real_logits ** 2), rel=1e-4)
+    assert "drift" not in plain_logs
+
+
+def test_drift_metric_is_reported_and_holds_the_critic_output_on_real_images():
+    # A linear critic under the Wasserstein loss alone grows D(real) without bound; with the
+    # drift term eps * D(real)^2 its optimum is D(real) = 1 / (2 eps) = 0.5 for eps = 1.
+    images = next(iter(batches(1)))
+
+    def trained(drift_weight):
+        keras.utils.set_random_seed(0)
+        generator = networks.build_generator("mlp", SHAPE, LATENT, base_filters=8)
+        critic = keras.Sequential([keras.Input(SHAPE), keras.layers.Flatten(),
+                                   keras.layers.Dense(1)])
+        gan = tfgan.GAN(generator, critic, LATENT, loss="wasserstein", seed=0,
+                        drift_weight=drift_weight)
+        gan.compile(d_optimizer=keras.optimizers.SGD(0.005),
+                    g_optimizer=keras.optimizers.SGD(0.0))
+        history = gan.fit(batches(1).repeat(60), epochs=1, verbose=0).history
+        return critic(images).numpy().mean(), history
+
+    held, history = trained(1.0)
+    free, free_history = trained(0.0)
+    assert set(history) == {"loss", "d_loss", "g_loss", "drift", "d_real", "d_fake"}
+    assert "drift" not in free_history
+    assert held == pytest.approx(0.5, abs=0.15)
+    assert free > 3.0
+    assert history["drift"][-1] == pytest.approx(0.25, abs=0.15)
+
+
 def test_weight_clipping_keeps_every_critic_weight_in_range():
     gan = make_gan("wgan", clip_value=0.02)
     gan.fit(batches(3), epochs=1, verbose=0)
@@ -171,10 +299,13 @@ def test_call_returns_discriminator_logits_for_a_dataset_batch():
 
 
 def test_config_round_trip_rebuilds_an_equivalent_model():
-    gan = make_gan("wgangp", g_every=3)
+    gan = make_gan("wgangp", g_every=3, drift_weight=1e-3, critic_warmup=True,
+                   augment="translation,color")
     clone = tfgan.GAN.from_config(gan.get_config())
     assert (clone.loss_name, clone.gp_weight, clone.d_steps, clone.g_every) == (
         "wasserstein", 10.0, 2, 3)
+    assert (clone.drift_weight, clone.critic_warmup, clone.augment) == (
+        1e-3, True, "translation,color")
     assert clone.generator.output_shape == gan.generator.output_shape
     assert len(clone.discriminator.weights) == len(gan.discriminator.weights)
 
@@ -244,6 +375,10 @@ def test_unknown_architecture_lists_the_accepted_names():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(gp_weight=-1.0), "gp_weight must be >= 0"),
+    (dict(drift_weight=-1e-3), "drift_weight must be a number >= 0"),
+    (dict(drift_weight=float("nan")), "drift_weight must be a number >= 0"),
+    (dict(critic_warmup="yes"), "critic_warmup must be True or False"),
+    (dict(augment="flip"), "color, translation, cutout.*got 'flip'"),
     (dict(clip_value=0.0), "clip_value must be positive"),
     (dict(num_classes=1), "num_classes must be None .* at least 2"),
 ])

@@ -184,3 +184,14 @@ def test_clip_weights_bounds_every_value():
 def test_clip_weights_rejects_non_positive_bound(bad):
     with pytest.raises(ValueError, match="clip_value must be positive"):
         losses.clip_weights([tf.Variable(1.0)], bad)
+
+
+def test_drift_penalty_is_the_squared_critic_output_in_float32():
+    np.testing.assert_allclose(losses.drift_penalty(REAL), np.square(REAL), rtol=1e-6)
+    column = losses.drift_penalty(REAL[:, None])
+    assert column.shape == (3,) and column.dtype == tf.float32
+    # 300^2 = 90,000 overflows float16 (max 65,504); the square is taken in float32.
+    big = losses.drift_penalty(tf.constant([300.0, -2.0], tf.float16))
+    np.testing.assert_allclose(big, [90000.0, 4.0], rtol=1e-6)
+    bf16 = losses.drift_penalty(tf.constant([[1.5]], tf.bfloat16))
+    assert bf16.dtype == tf.float32 and float(bf16[0]) == 2.25

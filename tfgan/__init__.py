@@ -10,13 +10,14 @@ The public API::
     tfgan.callbacks                SampleGrid, MetricsLogger, ... for your own fit()
     tfgan.evaluation               FID / KID / Inception score; the packaged MNIST classifier
     tfgan.data                     mnist() / image_folder() / synthetic(): tf.data pipelines in [-1, 1]
+    tfgan.augment                  diff_augment(): DiffAugment (color, translation, cutout)
 """
 
-from tfgan import callbacks, data, evaluation, export, losses, networks
+from tfgan import augment, callbacks, data, evaluation, export, losses, networks
 from tfgan.export import export_generator, load_generator
 from tfgan.gan import GAN
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "callbacks", "data", "evaluation", "export", "export_generator", "load_generator", "losses", "networks",
+__all__ = ["GAN", "augment", "callbacks", "data", "evaluation", "export", "export_generator", "load_generator", "losses", "networks",
            "__version__"]

@@ -574,11 +574,24 @@ def generator_sample_fn(generate: Callable, latent_dim: int, num_classes: Option
         z = rng.standard_normal((n, int(latent_dim))).astype(np.float32)
         labels = None
         if num_classes:
-            labels = ((drawn[0] + np.arange(n)) % int(num_classes)).astype(np.int32)
+            labels = balanced_labels(n, num_classes, start=drawn[0])
         drawn[0] += n
         return np.asarray(generate(z, labels), np.float32)
 
     return sample
+
+
+def balanced_labels(num: int, num_classes: int, start: int = 0) -> np.ndarray:
+    """The labels ``generator_sample_fn`` requests: ``start, start + 1, ...`` modulo classes.
+
+    ``balanced_labels(n, k)`` are the labels of the first ``n`` images of a fresh
+    ``generator_sample_fn(..., num_classes=k)``, whatever the batch sizes it was called with
+    (e.g. for ``tfgan.evaluation.evaluate_generator(..., labels=...)``).
+
+    Returns:
+        int32 ``[num]``.
+    """
+    return ((int(start) + np.arange(int(num))) % int(num_classes)).astype(np.int32)
 
 
 class EvaluateQuality(_StepCallback):
@@ -587,11 +600,15 @@ class EvaluateQuality(_StepCallback):
     The generator (a ``tfgan.GAN``, in inference mode) draws ``num_samples`` images from a
     fixed latent stream (the same ``z`` at every evaluation, balanced labels for a conditional
     model), which are compared with ``real_stats``, the real images' activations computed once
-    with the same extractor. Each evaluation
+    with the same extractor. A conditional model scored by the MNIST classifier also gets its
+    class accuracy (the fraction of samples classified as the digit requested, see
+    ``tfgan.evaluation.class_accuracy_applies``). Each evaluation
 
-    * appends ``step,fid,kid,kid_std,inception_score,inception_score_std,seconds,time`` to
-      ``csv_path`` (rows after the restored step of a resumed run are dropped first);
-    * logs the TensorBoard scalars ``eval/fid``, ``eval/kid`` and ``eval/<score_name>``;
+    * appends ``step,fid,kid,kid_std,inception_score,inception_score_std,class_accuracy,
+      seconds,time`` to ``csv_path`` (rows after the restored step of a resumed run are
+      dropped first; a file begun with fewer columns keeps its header);
+    * logs the TensorBoard scalars ``eval/fid``, ``eval/kid``, ``eval/<score_name>`` and
+      ``eval/class_accuracy``;
     * prints one line through ``log``;
     * when the FID is the lowest so far: saves ``best_manager`` (a ``CheckpointManager``
       with ``max_to_keep=1``), calls ``export_fn(step, checkpoint_path)`` and then writes
@@ -638,7 +655,7 @@ class EvaluateQuality(_StepCallback):
     """
 
     CSV_COLUMNS = ("step", "fid", "kid", "kid_std", "inception_score", "inception_score_std",
-                   "seconds", "time")
+                   "class_accuracy", "seconds", "time")
 
     def __init__(self, real_stats: evaluation.ActivationStats, extractor, every_n_steps: int,
                  num_samples: int = 2000, *, csv_path: str, summary_writer=None,
@@ -678,6 +695,7 @@ class EvaluateQuality(_StepCallback):
         self.best = None  # the best_json dict
         self.last_evaluated_step = None
         self.history = []  # one dict per evaluation of this fit
+        self._columns = self.CSV_COLUMNS  # an existing file's header wins
 
     # -- state across resumptions -------------------------------------------------------
 
@@ -701,7 +719,8 @@ class EvaluateQuality(_StepCallback):
     def _truncate_csv_after(self, step: int) -> None:
         if not os.path.exists(self.csv_path):
             return
-        _, kept = truncate_csv_after(self.csv_path, step)
+        fieldnames, kept = truncate_csv_after(self.csv_path, step)
+        self._columns = tuple(fieldnames or self.CSV_COLUMNS)
         if any(_to_float(r.get("step")) == step for r in kept):
             self.last_evaluated_step = step
 
@@ -709,6 +728,7 @@ class EvaluateQuality(_StepCallback):
         super().on_train_begin(logs)
         self.history = []
         self.last_evaluated_step = None
+        self._columns = self.CSV_COLUMNS
         if self.follower:
             return
         os.makedirs(os.path.dirname(os.path.abspath(self.csv_path)), exist_ok=True)
@@ -727,13 +747,17 @@ class EvaluateQuality(_StepCallback):
             return {}
         started = time.time()
         model = self.model
+        num_classes = getattr(model, "num_classes", None)
         sample_fn = generator_sample_fn(
             lambda z, labels: model.generate(z=z, labels=labels), model.latent_dim,
-            getattr(model, "num_classes", None), seed=self.seed)
+            num_classes, seed=self.seed)
+        labels = None
+        if evaluation.class_accuracy_applies(self.extractor_name, num_classes):
+            labels = balanced_labels(self.num_samples, num_classes)
         metrics = evaluation.evaluate_generator(
             sample_fn, self.real_stats, self.extractor, num_samples=self.num_samples,
             batch_size=self.batch_size, kid_subsets=self.kid_subsets,
-            kid_subset_size=self.kid_subset_size, seed=self.seed)
+            kid_subset_size=self.kid_subset_size, seed=self.seed, labels=labels)
         metrics["seconds"] = time.time() - started
         metrics["step"] = step
         self._write_row(step, metrics)
@@ -745,6 +769,8 @@ class EvaluateQuality(_StepCallback):
             self._save_best(step, metrics)
         score = metrics.get("inception_score")
         score_text = f" - {self.score_name} {score:.3f}" if score is not None else ""
+        if metrics.get("class_accuracy") is not None:
+            score_text += f" - class accuracy {metrics['class_accuracy']:.3f}"
         self.log(f"eval step {step}: fid {metrics['fid']:.3f} - kid {metrics['kid']:.4f}"
                  f"{score_text} ({self.num_samples} samples, {metrics['seconds']:.1f} s)"
                  + (" - new best" if improved else ""))
@@ -757,7 +783,7 @@ class EvaluateQuality(_StepCallback):
         row.update({k: metrics[k] for k in self.CSV_COLUMNS if k in metrics and k != "step"})
         new_file = not os.path.exists(self.csv_path) or os.path.getsize(self.csv_path) == 0
         with open(self.csv_path, "a", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=self.CSV_COLUMNS, extrasaction="ignore")
+            writer = csv.DictWriter(f, fieldnames=self._columns, extrasaction="ignore")
             if new_file:
                 writer.writeheader()
             writer.writerow({k: _format_cell(k, v) for k, v in row.items()})
@@ -768,6 +794,9 @@ class EvaluateQuality(_StepCallback):
                 if "inception_score" in metrics:
                     write_scalar_summary(f"eval/{self.score_name}",
                                          metrics["inception_score"], step)
+                if "class_accuracy" in metrics:
+                    write_scalar_summary("eval/class_accuracy", metrics["class_accuracy"],
+                                         step)
             self.summary_writer.flush()
 
     def _save_best(self, step: int, metrics: Dict[str, float]) -> None:
@@ -780,6 +809,7 @@ class EvaluateQuality(_StepCallback):
             "kid_std": None if math.isnan(metrics["kid_std"]) else metrics["kid_std"],
             "inception_score": metrics.get("inception_score"),
             "inception_score_std": metrics.get("inception_score_std"),
+            "class_accuracy": metrics.get("class_accuracy"),
             "score_name": self.score_name,
             "num_samples": self.num_samples,
             "num_real_samples": metrics.get("num_real_samples"),

@@ -27,9 +27,10 @@ not the model or its training mathematics:
   ``tfgan.callbacks.EvaluateQuality``).
 
 Conventions: ``0`` means "off / the architecture's default" for ``clip_value``,
-``g_base_filters``, ``d_base_filters`` and ``eval_every``; ``""`` means "none" for ``data_dir``, ``export_dir``
-and ``cache``; ``norm="auto"`` is layer normalisation for a gradient-penalty critic
-(``gp_weight > 0``) and batch normalisation otherwise.
+``drift_weight``, ``g_base_filters``, ``d_base_filters`` and ``eval_every``; ``""`` means "none"
+for ``data_dir``, ``export_dir``, ``cache`` and ``augment``; ``norm="auto"`` is layer
+normalisation for a gradient-penalty critic (``gp_weight > 0``) and batch normalisation
+otherwise.
 """
 
 import dataclasses
@@ -38,6 +39,7 @@ import numbers
 import os
 from typing import Any, Dict, List, Tuple
 
+from tfgan import augment as augment_lib
 from tfgan import distribute
 from tfgan import losses as losses_lib
 from tfgan import networks
@@ -117,6 +119,9 @@ class Config:
     gp_weight: float = 0.0
     clip_value: float = 0.0
     ema_decay: float = 0.0
+    drift_weight: float = 0.0
+    critic_warmup: bool = False
+    augment: str = ""
     ls_targets: Tuple[float, float, float] = (0.0, 1.0, 1.0)
     seed: int = 0
     # Execution.
@@ -226,7 +231,7 @@ class Config:
         for name in ("g_base_filters", "d_base_filters"):
             _non_negative_int(name, getattr(self, name), "(0: the architecture's default)")
         _non_negative_int("seed", self.seed, "")
-        for name in ("conditional", "spectral_norm"):
+        for name in ("conditional", "spectral_norm", "critic_warmup"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"--{name} must be true or false, got "
                                   f"{getattr(self, name)!r}")
@@ -244,7 +249,7 @@ class Config:
         for name in ("beta1", "beta2"):
             if not _real(getattr(self, name)) or not 0 <= getattr(self, name) < 1:
                 raise ConfigError(f"--{name} must be in [0, 1), got {getattr(self, name)!r}")
-        for name in ("gp_weight", "clip_value"):
+        for name in ("gp_weight", "clip_value", "drift_weight"):
             if not _real(getattr(self, name)) or not getattr(self, name) >= 0:
                 raise ConfigError(f"--{name} must be a number >= 0 (0: off), got "
                                   f"{getattr(self, name)!r}")
@@ -256,9 +261,16 @@ class Config:
                 or not all(_real(t) for t in self.ls_targets)):
             raise ConfigError(f"--ls_targets must be three numbers a,b,c (e.g. 0,1,1 or "
                               f"-1,1,0), got {self.ls_targets!r}")
-        for name in ("data_dir", "export_dir", "cache"):
+        for name in ("data_dir", "export_dir", "cache", "augment"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"--{name} must be a string, got {getattr(self, name)!r}")
+        try:
+            augment_lib.parse_policy(self.augment)
+        except ValueError as error:
+            raise ConfigError(
+                f"--augment must be '' (off) or a comma-separated list naming each of "
+                f"{', '.join(augment_lib.POLICIES)} at most once (e.g. "
+                f"--augment={augment_lib.DEFAULT_POLICY}), got {self.augment!r}") from error
         self._validate_combinations()
         if check_paths:
             self._validate_paths()

@@ -1,8 +1,8 @@
 """Sample quality of trained generators: the library behind ``bin/evaluate.py``.
 
 ``evaluate_model`` measures FID, KID and the Inception score ("MNIST score" with the packaged
-MNIST classifier) of a trained generator against held-out real images and writes them to a
-JSON file::
+MNIST classifier) of a trained generator against held-out real images, and the class accuracy
+of a conditional MNIST generator, and writes them to a JSON file::
 
     from tfgan import eval_lib
     result = eval_lib.evaluate_model("runs/dcgan")                # latest checkpoint
@@ -11,7 +11,7 @@ JSON file::
     result = eval_lib.evaluate_model("/models/x/3000", data_dir="../shared/data/mnist/mnist.npz")
     print(eval_lib.format_result(result))
     # {'fid': ..., 'kid': ..., 'kid_std': ..., 'inception_score': ..., 'step': 3000,
-    #  'output': 'runs/dcgan/eval_3000.json', ...}
+    #  'output': 'runs/dcgan/eval_3000.json', ...}   (+ 'class_accuracy' for a cGAN)
 
 What is evaluated (``load_model``): a work directory of ``bin/train.py`` (its ``config.json``
 and the latest checkpoint, or ``step``), a SavedModel written by ``tfgan.export`` or a base
@@ -23,7 +23,9 @@ The real side (``real_images``): the MNIST test split at the generator's image s
 ``--dataset=mnist`` (the default when nothing is known about the run), held-out random
 images for ``synthetic`` (tests), and the training folder itself for ``folder`` (it has no
 test split). Generated images come from a fixed latent stream (``seed``), with balanced
-labels for a conditional generator (``tfgan.callbacks.generator_sample_fn``).
+labels for a conditional generator (``tfgan.callbacks.generator_sample_fn``). For a
+conditional generator of 10 classes scored by the MNIST classifier, ``class_accuracy`` is the
+fraction of samples classified as the digit they were generated for (chance: 0.1).
 
 The extractor ``"auto"`` is the packaged MNIST classifier for 1-channel images and
 InceptionV3 for RGB ones (its ImageNet weights must be in ``~/.keras/models`` offline).
@@ -231,7 +233,7 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
                    batch_size: int = 500, seed: int = 0, kid_subsets: int = 100,
                    kid_subset_size: int = 1000, real=None, write: bool = True
                    ) -> Dict[str, Any]:
-    """FID, KID and Inception score of a trained generator against held-out real images.
+    """FID, KID, Inception score (and class accuracy) of a trained generator.
 
     Args:
         model_dir: a work directory, a SavedModel or a base export directory (see
@@ -256,7 +258,9 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
         The JSON's dict: ``fid``, ``kid``, ``kid_std``, ``inception_score``,
         ``inception_score_std``, ``score_name``, ``num_samples``, ``num_real_samples``,
         ``step``, ``model``, ``model_kind``, ``extractor``, ``real``, ``seed``, ``seconds``
-        and ``output`` (None when not written).
+        and ``output`` (None when not written); and ``class_accuracy`` for a conditional
+        generator when ``tfgan.evaluation.class_accuracy_applies`` (the MNIST classifier and
+        10 classes).
 
     Raises:
         ModelNotFoundError: see :func:`load_model`.
@@ -290,9 +294,12 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
     sample_fn = callbacks_lib.generator_sample_fn(
         lambda z, labels: sampler.generate(z, labels, batch_size=batch_size),
         sampler.latent_dim, num_classes, seed=seed)
+    labels = None
+    if evaluation.class_accuracy_applies(extractor_name, num_classes):
+        labels = callbacks_lib.balanced_labels(num_samples, num_classes)
     metrics = evaluation.evaluate_generator(
         sample_fn, real_side, extractor_fn, num_samples=num_samples, batch_size=batch_size,
-        kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, seed=seed)
+        kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, seed=seed, labels=labels)
     result = dict(metrics)
     if result.get("kid_std") is not None and math.isnan(result["kid_std"]):
         result["kid_std"] = None  # unavailable: too few samples for distinct KID subsets
@@ -320,7 +327,7 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
 
 
 def format_result(result: Dict[str, Any]) -> str:
-    """One line: step, FID, KID, score, sample counts and where the JSON went."""
+    """One line: step, FID, KID, score, class accuracy, sample counts and the JSON's path."""
     step = "?" if result.get("step") is None else result["step"]
     kid_std = result.get("kid_std")
     kid_std = "n/a" if kid_std is None or math.isnan(kid_std) else f"{kid_std:.4f}"
@@ -329,6 +336,8 @@ def format_result(result: Dict[str, Any]) -> str:
         label = "MNIST score" if result.get("score_name") == "mnist_score" else "IS"
         parts.append(f"{label} {result['inception_score']:.3f} ± "
                      f"{result['inception_score_std']:.3f}")
+    if result.get("class_accuracy") is not None:
+        parts.append(f"class accuracy {result['class_accuracy']:.1%}")
     line = (" - ".join(parts) + f" ({result['num_samples']} samples vs "
             f"{result['num_real_samples']} {result.get('real', 'real images')}, "
             f"{result.get('extractor')} features, {result.get('seconds', 0):.0f} s) "

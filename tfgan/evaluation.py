@@ -18,6 +18,11 @@ papers do, on the activations of a fixed feature network:
 * **Inception score** (Salimans et al. 2016) ``exp(E_x KL(p(y|x) || p(y)))`` from classifier
   logits, over ``splits`` chunks (mean and standard deviation). Between 1 and the number of
   classes; higher is better. With the MNIST classifier below this is the "MNIST score".
+* **Class accuracy** of a conditional generator: the fraction of samples the classifier assigns
+  to the class they were generated for (``argmax`` of the logits equals the requested label).
+  Only meaningful when the classifier's classes are the generator's: the MNIST classifier and
+  a 10-class MNIST generator (:func:`class_accuracy_applies`); pass the requested ``labels``
+  to :func:`evaluate_generator`. Chance level is ``1 / num_classes``.
 
 Feature extractors. Everything that turns images into features follows one contract: a callable
 mapping a float32 image batch ``[B, H, W, C]`` in [-1, 1] to ``(features [B, F], logits [B, K])``
@@ -72,6 +77,8 @@ __all__ = [
     "WeightsUnavailableError",
     "activation_statistics",
     "activation_stats",
+    "class_accuracy",
+    "class_accuracy_applies",
     "compute_activations",
     "evaluate_generator",
     "frechet_distance",
@@ -303,6 +310,42 @@ def inception_score(logits, splits: int = 10) -> Tuple[float, float]:
         kl = (probs * (part - log_marginal)).sum(axis=1).mean()
         scores.append(np.exp(kl))
     return float(np.mean(scores)), float(np.std(scores))
+
+
+def class_accuracy(logits, labels) -> float:
+    """Fraction of samples whose most likely class is their requested label.
+
+    Args:
+        logits: ``[N, K]`` classifier logits of generated images.
+        labels: ``[N]`` ints in ``[0, K)``: the class each image was generated for.
+
+    Returns:
+        A Python float in [0, 1].
+
+    Raises:
+        ValueError: mismatched lengths, or labels outside ``[0, K)``.
+    """
+    logits = np.asarray(logits)
+    labels = np.asarray(labels)
+    if logits.ndim != 2 or labels.ndim != 1 or logits.shape[0] != labels.shape[0]:
+        raise ValueError(f"class_accuracy needs logits [N, K] and labels [N], got shapes "
+                         f"{logits.shape} and {labels.shape}.")
+    if labels.size == 0:
+        raise ValueError("class_accuracy needs at least one sample.")
+    if labels.min() < 0 or labels.max() >= logits.shape[1]:
+        raise ValueError(f"labels must lie in [0, {logits.shape[1]}) (the classifier's "
+                         f"classes), got values from {labels.min()} to {labels.max()}.")
+    return float(np.mean(np.argmax(logits, axis=1) == labels))
+
+
+def class_accuracy_applies(extractor_name: str, num_classes: Optional[int]) -> bool:
+    """Whether a generator's class accuracy can be measured with this extractor.
+
+    True for a conditional generator of the MNIST classifier's 10 classes scored by it
+    (``extractor_name == "mnist"``); ImageNet classes (InceptionV3) or other label sets are
+    not the generator's classes.
+    """
+    return extractor_name == "mnist" and num_classes == _MNIST_NUM_CLASSES
 
 
 # --------------------------------------------------------------------------------------------
@@ -801,7 +844,7 @@ def activation_stats(extractor, source, num_samples: Optional[int] = None,
 def evaluate_generator(sample_fn, real, extractor, *, num_samples: int = 10_000,
                        batch_size: int = 100, kid_subsets: int = 100,
                        kid_subset_size: int = 1000, inception_score_splits: int = 10,
-                       seed: Optional[int] = 0) -> Dict[str, float]:
+                       seed: Optional[int] = 0, labels=None) -> Dict[str, float]:
     """FID, KID and Inception score of generated images against real ones.
 
     Args:
@@ -820,11 +863,16 @@ def evaluate_generator(sample_fn, real, extractor, *, num_samples: int = 10_000,
         kid_subset_size: Images per KID subset (clipped to the sample sizes).
         inception_score_splits: Inception score splits (clipped to ``num_samples``).
         seed: Seed of the KID subsets (the generator's randomness is ``sample_fn``'s own).
+        labels: optional ``[num_samples]`` ints, the class each generated image was asked for,
+            in the order ``sample_fn`` returns them (see ``tfgan.callbacks.balanced_labels``).
+            With an extractor that gives logits of the same classes (see
+            :func:`class_accuracy_applies`) this adds ``class_accuracy``.
 
     Returns:
         A dict of Python floats ``fid``, ``kid``, ``kid_std``, ``inception_score`` and
-        ``inception_score_std`` (the last two only when the extractor gives logits), and ints
-        ``num_samples``, ``num_real_samples``.
+        ``inception_score_std`` (the last two only when the extractor gives logits),
+        ``class_accuracy`` (with ``labels`` and logits), and ints ``num_samples``,
+        ``num_real_samples``.
     """
     extractor = get_extractor(extractor)
     num_samples = _check_count("num_samples", num_samples)
@@ -853,5 +901,11 @@ def evaluate_generator(sample_fn, real, extractor, *, num_samples: int = 10_000,
             logits, splits=min(_check_count("inception_score_splits", inception_score_splits),
                                logits.shape[0]))
         metrics.update(inception_score=score, inception_score_std=score_std)
+        if labels is not None:
+            labels = np.asarray(labels)
+            if labels.shape != (logits.shape[0],):
+                raise ValueError(f"labels must have shape [num_samples] = [{logits.shape[0]}], "
+                                 f"got {labels.shape}.")
+            metrics["class_accuracy"] = class_accuracy(logits, labels)
     metrics.update(num_samples=int(features.shape[0]), num_real_samples=real_stats.num_samples)
     return metrics

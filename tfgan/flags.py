@@ -56,6 +56,13 @@ _HELP = {
     "clip_value": "WGAN weight clipping bound (0: off).",
     "ema_decay": "Keep an exponential moving average of the generator's weights with this "
                  "decay (e.g. 0.999) and sample, evaluate and export from it (0: off).",
+    "drift_weight": "Weight epsilon of the drift term epsilon * D(x)^2 on real images added to "
+                    "the critic's loss (Karras et al.: 1e-3; 0: off).",
+    "critic_warmup": "The original WGAN schedule: 100 critic batches per generator update for "
+                     "the first 25 generator updates and every 500th, --g_every otherwise.",
+    "augment": "DiffAugment policy applied to real and fake images seen by the "
+               "discriminator, e.g. 'color,translation,cutout' (any of color, translation, "
+               "cutout; '': off).",
     "seed": "Random seed (weights, latent draws, data order, sample grid).",
     "strategy": "tf.distribute strategy: 'auto' picks a TPU, mirrored GPUs, one GPU or the "
                 "CPU.",

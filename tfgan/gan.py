@@ -25,11 +25,58 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan import augment as augment_lib
 from tfgan import losses as losses_lib
 
 # Loss families whose discriminator ends in a sigmoid probability; for them the d_real/d_fake
 # metrics report the mean probability, for the others the mean raw critic output.
 _PROBABILISTIC_LOSSES = ("minimax", "non_saturating")
+
+
+# The original WGAN's critic schedule (Arjovsky et al. 2017, ``critic_warmup=True``): 100 critic
+# batches per generator update for the first 25 generator updates and for every 500th.
+WARMUP_CRITIC_BATCHES = 100
+WARMUP_GENERATOR_UPDATES = 25
+WARMUP_EVERY = 500
+
+
+def generator_due(batch, g_every: int, critic_warmup: bool = False):
+    """Whether training batch number ``batch`` (0-based) ends with a generator update.
+
+    Without ``critic_warmup`` the generator is updated on every ``g_every``-th batch: batches
+    ``g_every - 1``, ``2 * g_every - 1``, ... With it, the ``n``-th generator update (``n``
+    counted from 0) comes ``p(n)`` batches after the previous one, where ``p(n)`` is
+    ``WARMUP_CRITIC_BATCHES`` (100) for ``n < WARMUP_GENERATOR_UPDATES`` (25) and for every
+    ``n`` divisible by ``WARMUP_EVERY`` (500), and ``g_every`` otherwise: the schedule of the
+    WGAN paper's reference code (``Diters = 100 if gen_iterations < 25 or gen_iterations %
+    500 == 0 else n_critic``), each critic step on a fresh batch.
+
+    The generator-update count is a function of the batch count, so the schedule needs no
+    state besides ``GAN.batches_seen`` (checkpointed): a resumed run continues it exactly.
+
+    Args:
+        batch: the batch number: a Python int, a numpy integer array or an integer tensor (in
+            eager or graph mode); elementwise for arrays.
+        g_every: the generator period outside the warm-up (>= 1).
+        critic_warmup: apply the WGAN warm-up schedule.
+
+    Returns:
+        A bool, a bool array or a bool tensor (the type of ``batch``).
+    """
+    b = batch
+    if not critic_warmup:
+        return (b + 1) % g_every == 0
+    burst = WARMUP_CRITIC_BATCHES
+    warmup_end = burst * WARMUP_GENERATOR_UPDATES  # batches of the first 25 updates
+    regular_end = warmup_end + (WARMUP_EVERY - WARMUP_GENERATOR_UPDATES) * g_every
+    cycle = burst + (WARMUP_EVERY - 1) * g_every  # update 500k and the 499 that follow it
+    in_cycle = (b - regular_end) % cycle
+    # `&` and `|` combine Python bools, numpy arrays and tensors alike.
+    return (((b < warmup_end) & ((b + 1) % burst == 0))
+            | ((b >= warmup_end) & (b < regular_end) & ((b - warmup_end + 1) % g_every == 0))
+            | ((b >= regular_end) & (in_cycle == burst - 1))
+            | ((b >= regular_end) & (in_cycle >= burst)
+               & ((in_cycle - burst + 1) % g_every == 0)))
 
 
 def _positive_int(name, value):
@@ -80,9 +127,21 @@ class GAN(keras.Model):
     batch (batches ``g_every - 1``, ``2 * g_every - 1``, ...). ``d_steps=5`` is the Keras
     example's WGAN-GP schedule; ``g_every=5`` is the WGAN paper's n_critic with a fresh real
     batch for each critic step, and the anime-DCGAN seed's "G every 5th batch".
+    ``critic_warmup=True`` adds the WGAN reference code's bursts of 100 critic batches per
+    generator update, for the first 25 generator updates and every 500th (see
+    :func:`generator_due`).
+
+    Augmentation (``augment``, DiffAugment, see ``tfgan.augment``): the discriminator sees
+    augmented real and augmented fake images (independent draws for each), and the
+    generator's loss is taken on augmented fakes, with gradients flowing through the
+    augmentation. The gradient penalty interpolates between the *augmented* real and fake
+    images, the inputs the critic is trained on (as in the DiffAugment reference code, which
+    regularises the critic on the images it sees), and the drift term and ``d_real`` /
+    ``d_fake`` use the critic's outputs on the augmented images.
 
     Metrics: ``d_loss``, ``g_loss`` (the mean over the batches where the generator was
-    updated), ``gp`` when ``gp_weight > 0``, and ``d_real`` / ``d_fake``: the discriminator's
+    updated), ``gp`` when ``gp_weight > 0``, ``drift`` (the mean of ``D(x)^2`` on real images,
+    unweighted) when ``drift_weight > 0``, and ``d_real`` / ``d_fake``: the discriminator's
     mean probability of "real" for the cross-entropy losses, its mean raw output otherwise.
     The logs also carry ``loss = d_loss + g_loss`` so that Keras callbacks watching ``loss``
     (``TerminateOnNaN``, ...) notice either network diverging.
@@ -93,7 +152,8 @@ class GAN(keras.Model):
         ema_generator: with ``ema_decay``, a copy of the generator whose weights are the
             exponential moving average of the generator's; ``None`` otherwise.
         batches_seen: int64 variable, the number of training batches processed; checkpointed
-            with the model so the ``g_every`` schedule resumes where it stopped.
+            with the model so the ``g_every`` schedule (and ``critic_warmup``'s) resumes where
+            it stopped.
     """
 
     def __init__(self,
@@ -109,6 +169,9 @@ class GAN(keras.Model):
                  ls_targets: Sequence[float] = (0.0, 1.0, 1.0),
                  seed: Optional[int] = None,
                  ema_decay: Optional[float] = None,
+                 drift_weight: float = 0.0,
+                 critic_warmup: bool = False,
+                 augment: Optional[str] = None,
                  **kwargs):
         """Creates the model.
 
@@ -129,11 +192,19 @@ class GAN(keras.Model):
                 generator's weights with this decay (e.g. 0.999), updated after every
                 generator update, and sample from it (``generate``, export, evaluation).
                 ``None`` or 0 disables it.
+            drift_weight: weight epsilon of the drift term ``epsilon * D(x)^2`` on real images
+                added to the discriminator's per-example loss (Karras et al.; 1e-3 in the
+                paper); 0 disables it.
+            critic_warmup: train the critic for 100 batches per generator update during the
+                first 25 generator updates and every 500th, ``g_every`` otherwise (the
+                original WGAN schedule, see :func:`generator_due`).
+            augment: DiffAugment policy, e.g. ``"color,translation,cutout"`` (see
+                ``tfgan.augment``); ``None`` or ``""`` disables it.
             **kwargs: passed to ``keras.Model`` (e.g. ``name``).
 
         Raises:
-            ValueError: for an unknown loss or an invalid step count, weight, class count or
-                EMA decay.
+            ValueError: for an unknown loss or augmentation, or an invalid step count, weight,
+                class count or EMA decay.
         """
         super().__init__(**kwargs)
         for name, network in (("generator", generator), ("discriminator", discriminator)):
@@ -165,6 +236,16 @@ class GAN(keras.Model):
             raise ValueError(f"ema_decay must be in [0, 1) (0 or None disables the generator "
                              f"average), got {ema_decay}")
         self.ema_decay = float(ema_decay or 0.0)
+        if (isinstance(drift_weight, bool) or not isinstance(drift_weight, (int, float, np.number))
+                or not drift_weight >= 0 or not np.isfinite(drift_weight)):
+            raise ValueError(f"drift_weight must be a number >= 0 (0 disables the drift term), "
+                             f"got {drift_weight!r}")
+        self.drift_weight = float(drift_weight)
+        if not isinstance(critic_warmup, (bool, np.bool_)):
+            raise ValueError(f"critic_warmup must be True or False, got {critic_warmup!r}")
+        self.critic_warmup = bool(critic_warmup)
+        self._augment_policy = augment_lib.parse_policy(augment)
+        self.augment = ",".join(self._augment_policy)
 
         self.seed_generator = keras.random.SeedGenerator(seed, name="train_seed_generator")
         self.batches_seen = self.add_weight(
@@ -175,6 +256,8 @@ class GAN(keras.Model):
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
         self.gp_tracker = keras.metrics.Mean(name="gp") if self.gp_weight > 0 else None
+        self.drift_tracker = (keras.metrics.Mean(name="drift") if self.drift_weight > 0
+                              else None)
         self.d_optimizer = None
         self.g_optimizer = None
         self._build_networks()
@@ -238,6 +321,8 @@ class GAN(keras.Model):
         trackers = [self.d_loss_tracker, self.g_loss_tracker]
         if self.gp_tracker is not None:
             trackers.append(self.gp_tracker)
+        if self.drift_tracker is not None:
+            trackers.append(self.drift_tracker)
         return trackers + [self.d_real_tracker, self.d_fake_tracker]
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
@@ -262,9 +347,10 @@ class GAN(keras.Model):
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer = self._prepare_optimizer(d_optimizer)
         self.g_optimizer = self._prepare_optimizer(g_optimizer)
-        if self.g_every > 1 and self.steps_per_execution > 1:
-            raise ValueError("g_every > 1 needs steps_per_execution=1 (the schedule is applied "
-                             f"per batch); got steps_per_execution={self.steps_per_execution}")
+        if self._scheduled and self.steps_per_execution > 1:
+            raise ValueError("g_every > 1 and critic_warmup need steps_per_execution=1 (the "
+                             "schedule is applied per batch); got "
+                             f"steps_per_execution={self.steps_per_execution}")
         # Optimizers built lazily inside a distributed step fail under MirroredStrategy.
         for optimizer, network in ((self.d_optimizer, self.discriminator),
                                    (self.g_optimizer, self.generator)):
@@ -326,6 +412,9 @@ class GAN(keras.Model):
             "ls_targets": list(self.ls_targets),
             "seed": self.seed,
             "ema_decay": self.ema_decay or None,
+            "drift_weight": self.drift_weight,
+            "critic_warmup": self.critic_warmup,
+            "augment": self.augment or None,
         }
         return config
 
@@ -429,8 +518,14 @@ class GAN(keras.Model):
         Every replica draws the same global sample from the shared seed stream, so the noise a
         training example sees does not depend on how many replicas the batch is split over.
         """
-        num_replicas, replica_id = _replica_context()
+        num_replicas, _ = _replica_context()
         values = sampler((batch_size * num_replicas,) + tuple(shape), seed=self.seed_generator)
+        return self._replica_slice(values, batch_size)
+
+    @staticmethod
+    def _replica_slice(values, batch_size):
+        """This replica's ``batch_size`` rows of values drawn for the global batch."""
+        num_replicas, replica_id = _replica_context()
         if num_replicas == 1:
             return values
         start = replica_id * batch_size
@@ -438,6 +533,22 @@ class GAN(keras.Model):
 
     def _latent(self, batch_size):
         return self._global_draw(keras.random.normal, batch_size, (self.latent_dim,))
+
+    def _augment(self, images):
+        """DiffAugment of a (per-replica) batch with the ``augment`` policy (or ``images``).
+
+        The parameters are drawn for the global batch from the training seed stream and this
+        replica's rows applied, as for the latent vectors.
+        """
+        if not self._augment_policy:
+            return images
+        batch_size = tf.shape(images)[0]
+        num_replicas, _ = _replica_context()
+        params = augment_lib.draw_parameters(
+            self._augment_policy, batch_size * num_replicas, tuple(images.shape[1:3]),
+            seed=self.seed_generator)
+        params = {name: self._replica_slice(value, batch_size) for name, value in params.items()}
+        return augment_lib.apply_parameters(images, params, self._augment_policy)
 
     # ----------------------------------------------------------------------------------------
     # Losses
@@ -475,12 +586,19 @@ class GAN(keras.Model):
     def _discriminator_objective(self, images, labels, training):
         """Returns ``(per_example_loss, logs)`` for one discriminator evaluation."""
         fake_images = self._fake_like(images, labels, training)
-        real_logits = self._discriminate(images, labels, training=training)
-        fake_logits = self._discriminate(fake_images, labels, training=training)
+        # With DiffAugment the critic only ever sees augmented images, the penalty included.
+        real_inputs = self._augment(images)
+        fake_inputs = self._augment(fake_images)
+        real_logits = self._discriminate(real_inputs, labels, training=training)
+        fake_logits = self._discriminate(fake_inputs, labels, training=training)
         per_example = self._discriminator_loss(real_logits, fake_logits)
         logs = {"d_real": self._output_summary(real_logits),
                 "d_fake": self._output_summary(fake_logits)}
-        penalty = self._penalty(images, fake_images, labels, training)
+        if self.drift_weight > 0:
+            drift = losses_lib.drift_penalty(real_logits)
+            logs["drift"] = tf.reduce_mean(drift)
+            per_example = per_example + self.drift_weight * drift
+        penalty = self._penalty(real_inputs, fake_inputs, labels, training)
         if penalty is not None:
             logs["gp"] = tf.reduce_mean(penalty)
             per_example = per_example + self.gp_weight * penalty
@@ -489,7 +607,7 @@ class GAN(keras.Model):
 
     def _generator_objective(self, batch_size, labels, training):
         fake_images = self._generate(self._latent(batch_size), labels, training=training)
-        fake_logits = self._discriminate(fake_images, labels, training=training)
+        fake_logits = self._discriminate(self._augment(fake_images), labels, training=training)
         return self._generator_loss(fake_logits)
 
     # ----------------------------------------------------------------------------------------
@@ -572,6 +690,8 @@ class GAN(keras.Model):
         self._track(self.d_fake_tracker, logs["d_fake"], optimizer)
         if self.gp_tracker is not None:
             self._track(self.gp_tracker, logs["gp"], optimizer)
+        if self.drift_tracker is not None:
+            self._track(self.drift_tracker, logs["drift"], optimizer)
 
     def _scheduled_train_step(self, data, update_generator):
         images, labels = self._unpack_batch(data)
@@ -594,23 +714,38 @@ class GAN(keras.Model):
             logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
         return logs
 
+    @property
+    def _scheduled(self) -> bool:
+        """Whether some batches skip the generator update (``g_every > 1`` or warm-up)."""
+        return self.g_every > 1 or self.critic_warmup
+
     def train_step(self, data):
         """One batch: ``d_steps`` discriminator updates and, on schedule, a generator update.
 
-        With ``g_every > 1`` Keras' ``fit`` goes through ``make_train_function`` below, which
-        picks the step with or without the generator update per batch; ``train_step`` itself
-        (e.g. called by a user's own loop) updates the generator on schedule too.
+        With a schedule (``g_every > 1`` or ``critic_warmup``) Keras' ``fit`` goes through
+        ``make_train_function`` below, which picks the step with or without the generator
+        update per batch; ``train_step`` itself (e.g. called by a user's own loop) updates the
+        generator on schedule too: eagerly by a Python test, in a ``tf.function`` by a
+        ``tf.cond`` on ``batches_seen`` (not inside a ``MirroredStrategy`` replica, where
+        optimizer updates cannot sit in a branch: use ``fit`` there).
         """
-        if self.g_every == 1:
+        if not self._scheduled:
             return self._scheduled_train_step(data, update_generator=True)
-        return self._scheduled_train_step(data, update_generator=self._generator_due())
+        if tf.executing_eagerly():
+            return self._scheduled_train_step(data, update_generator=self._generator_due())
+        due = generator_due(tf.convert_to_tensor(self.batches_seen), self.g_every,
+                            self.critic_warmup)
+        return tf.cond(due,
+                       lambda: self._scheduled_train_step(data, update_generator=True),
+                       lambda: self._scheduled_train_step(data, update_generator=False))
 
     def _generator_due(self) -> bool:
         """Whether the batch about to be trained gets a generator update (eager only)."""
-        return (int(self.batches_seen.numpy()) + 1) % self.g_every == 0
+        return bool(generator_due(int(self.batches_seen.numpy()), self.g_every,
+                                  self.critic_warmup))
 
     def make_train_function(self, force=False):
-        """Builds ``fit``'s train function; with ``g_every > 1`` one function per branch.
+        """Builds ``fit``'s train function; with a schedule, one function per branch.
 
         A generator update inside ``tf.cond`` is not possible under ``MirroredStrategy``
         (optimizer updates ``merge_call`` and cannot sit in a replica-context branch), so the
@@ -619,7 +754,7 @@ class GAN(keras.Model):
         """
         if self.train_function is not None and not force:
             return self.train_function
-        if self.g_every == 1:
+        if not self._scheduled:
             train_function = self._make_function(self.train_step)
         else:
             with_generator = self._make_function(

@@ -139,7 +139,8 @@ def build_gan(config: config_lib.Config) -> GAN:
               num_classes=num_classes, d_steps=config.d_steps, g_every=config.g_every,
               gp_weight=config.gp_weight, clip_value=config.clip_value or None,
               ls_targets=config.ls_targets, seed=config.seed,
-              ema_decay=config.ema_decay or None)
+              ema_decay=config.ema_decay or None, drift_weight=config.drift_weight,
+              critic_warmup=config.critic_warmup, augment=config.augment)
     gan.compile(d_optimizer=_optimizer(config, config.d_lr),
                 g_optimizer=_optimizer(config, config.g_lr))
     return gan
