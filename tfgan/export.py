@@ -233,6 +233,34 @@ def _remove_tree(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
+def check_export_dir(export_dir: str) -> None:
+    """Checks that ``export_dir`` is a directory or can be created as one.
+
+    Called by ``export_generator`` before anything is written, and by the command-line tools
+    before training so that a bad ``--export_dir`` fails in a second, not after training.
+
+    Args:
+        export_dir: the base export directory (need not exist).
+
+    Raises:
+        NotADirectoryError: ``export_dir``, or the nearest of its parents that exists, is not
+            a directory, so no version directory can be made under it.
+    """
+    target = os.path.abspath(os.path.expanduser(os.fspath(export_dir)))
+    path = target
+    while not os.path.exists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return
+        path = parent
+    if os.path.isdir(path):
+        return
+    consequence = "" if path == target else f", so {target} cannot be created"
+    raise NotADirectoryError(
+        f"{path} is a file, not a directory{consequence}; an export directory holds one "
+        "numbered subdirectory per version")
+
+
 def export_generator(gan,
                      export_dir: str,
                      version: Optional[int] = None,
@@ -274,6 +302,7 @@ def export_generator(gan,
 
     Raises:
         FileExistsError: ``<export_dir>/<version>`` exists and ``overwrite`` is False.
+        NotADirectoryError: ``export_dir`` (or a parent) is a file.
         ValueError: for an invalid version or a generator that does not return
             ``[batch, H, W, C]`` images.
     """
@@ -289,6 +318,7 @@ def export_generator(gan,
             raise ValueError("include_discriminator_score=True needs gan.discriminator")
 
     export_dir = os.path.abspath(os.fspath(export_dir))
+    check_export_dir(export_dir)
     final_path = os.path.join(export_dir, str(version))
     if os.path.exists(final_path) and not overwrite:
         raise FileExistsError(f"version {version} already exists at {final_path}; pass "
@@ -568,3 +598,37 @@ def load_generator(path: str) -> ExportedGenerator:
         ValueError: the SavedModel has no ``serving_default`` signature.
     """
     return ExportedGenerator(resolve_version_path(path))
+
+
+def is_export_of(gan, path: str, num: int = 4, atol: float = 1e-4) -> bool:
+    """Whether the SavedModel at ``path`` holds ``gan``'s generator (the one it samples from).
+
+    Compares the metadata (latent size, classes, image shape) and the images both generate
+    from the same ``num`` latent vectors (and labels) in inference mode. Used to tell an
+    export that already exists from one of another checkpoint or run.
+
+    Args:
+        gan: a ``tfgan.GAN`` (``sampling_generator``, ``latent_dim``, ``num_classes``).
+        path: a SavedModel directory or a base export directory (its highest version).
+        num: number of latent vectors compared.
+        atol: the largest absolute difference of pixels in ``[-1, 1]`` still "the same" (the
+            SavedModel's graph optimisations may reorder float32 arithmetic).
+
+    Returns:
+        True when the export generates the same images as ``gan``.
+
+    Raises:
+        FileNotFoundError: no SavedModel at or under ``path``.
+    """
+    exported = load_generator(path)
+    num_classes = gan.num_classes
+    if (exported.latent_dim != int(gan.latent_dim) or exported.num_classes != num_classes):
+        return False
+    generator = getattr(gan, "sampling_generator", gan.generator)
+    z = np.random.default_rng(0).standard_normal((num, exported.latent_dim)).astype(np.float32)
+    labels = None if num_classes is None else (np.arange(num) % num_classes).astype(np.int32)
+    expected = generator(_network_inputs(tf.constant(z), labels), training=False)
+    expected = np.clip(np.asarray(tf.cast(expected, tf.float32)), -1.0, 1.0)
+    if tuple(expected.shape[1:]) != tuple(exported.image_shape):
+        return False
+    return bool(np.max(np.abs(exported(z, labels) - expected)) <= atol)
