@@ -511,6 +511,42 @@ def test_docs_have_the_server_and_curl_lines():
             "target=/models/generator -e MODEL_NAME=generator -t tensorflow/serving") in text
     assert "http://localhost:8501/v1/models/generator:predict" in text
     assert "saved_model_cli show --dir" in text
+    # No snippet assumes the latent size: dcgan.cfg has 4, the others 100.
+    assert "randn(100)" not in text and "[16, 100]" not in text
+
+
+def _serving_section_commands():
+    """The shell commands of the README's serving section that need no server or Docker."""
+    with open(DOCS) as f:
+        text = f.read()
+    section = text[text.index("## Serving the generator"):text.index("## Measuring sample")]
+    blocks = re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+    return [line for block in blocks for line in block.splitlines()
+            if line.startswith(("python3 -c", "saved_model_cli"))]
+
+
+def test_readme_serving_commands_run_as_written(unconditional_export, tmp_path):
+    """saved_model_cli show/run and the request one-liner, on an export where they expect it."""
+    gan, path, loaded = unconditional_export
+    shutil.copytree(path, tmp_path / "runs" / "wgangp" / "export" / "5000")
+    commands = _serving_section_commands()
+    assert len(commands) == 4, commands
+    for command in commands:
+        # The user's python3 and saved_model_cli: this interpreter and the one installed with it.
+        argv = command.replace("python3 -c", f"'{sys.executable}' -c", 1)
+        argv = argv.replace("saved_model_cli", " ".join(_saved_model_cli()), 1)
+        proc = subprocess.run(argv, shell=True, cwd=str(tmp_path), capture_output=True,
+                              text=True, timeout=180, env=QUIET_ENV)
+        assert proc.returncode == 0, (command, proc.stderr[-3000:])
+    images = np.load(tmp_path / "generated" / "images.npy")
+    assert images.shape == (4, *IMAGE_SHAPE) and images.dtype == np.float32
+    assert -1 <= images.min() <= images.max() <= 1
+    assert np.load(tmp_path / "generated" / "images_uint8.npy").dtype == np.uint8
+    # The request body: latent_dim read from the export, 16 instances TF Serving accepts.
+    body = (tmp_path / "request.json").read_text()
+    assert len(json.loads(body)["instances"][0]["z"]) == LATENT
+    predictions = _predict_rest(loaded, body)["predictions"]
+    assert [np.asarray(p["images"]).shape for p in predictions] == [IMAGE_SHAPE] * 16
 
 
 def test_documented_rest_bodies(exported):
