@@ -1,6 +1,6 @@
 """The experiment configuration: one flat dataclass, validated, stored as ``config.json``.
 
-``Config`` has one field per command-line flag of ``bin/train.py`` (except ``--workdir``,
+``Config`` has one field per command-line flag of ``tfgan-train`` (except ``--workdir``,
 ``--overwrite`` and ``--flagfile``), with the same name, so a flag, a field and a key of a work
 directory's ``config.json`` are the same thing::
 
@@ -87,7 +87,7 @@ class ConfigError(ValueError):
 class Config:
     """Everything that defines a training run (see the module docstring).
 
-    Attributes are documented by the flags of the same name (``python bin/train.py --help``).
+    Attributes are documented by the flags of the same name (``tfgan-train --help``).
     """
 
     # Data.

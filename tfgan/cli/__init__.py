@@ -1,4 +1,4 @@
-"""The command-line tools: ``tfgan-train``, ``tfgan-generate``, ``tfgan-evaluate``, ``tfgan-export``.
+"""The command-line tools ``tfgan-train``, ``tfgan-generate``, ``tfgan-evaluate``, ``tfgan-export``.
 
 One module per command (``tfgan/cli/train.py`` ...), each with ``define_flags()``, ``main(argv)``
 and ``run()``, the console-script entry point declared in ``setup.cfg``; ``bin/<command>.py``
@@ -19,6 +19,7 @@ Conventions shared by the commands (this module):
 """
 
 import contextlib
+import importlib
 import os
 import sys
 from typing import Callable, Iterable, NoReturn
@@ -64,11 +65,11 @@ def import_tensorflow() -> None:
     if "tensorflow" in sys.modules:
         return
     if _LOG_LEVEL_VARIABLE in os.environ:  # The user chose; show what they asked for.
-        import tensorflow  # pylint: disable=import-outside-toplevel,unused-import
+        importlib.import_module("tensorflow")
         return
     os.environ[_LOG_LEVEL_VARIABLE] = "3"
     with _stderr_discarded():
-        import tensorflow  # pylint: disable=import-outside-toplevel,unused-import,redefined-outer-name
+        importlib.import_module("tensorflow")
 
 
 def quiet_python_logging() -> None:

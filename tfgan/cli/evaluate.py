@@ -3,7 +3,7 @@
     tfgan-evaluate --model_dir=runs/dcgan                  # latest checkpoint
     tfgan-evaluate --model_dir=runs/dcgan --step=8000      # a kept checkpoint
     tfgan-evaluate --model_dir=runs/dcgan/export           # highest exported version
-    tfgan-evaluate --model_dir=/models/x/3000 --data_dir=~/.keras/datasets/mnist.npz
+    tfgan-evaluate --model_dir=runs/dcgan/export/9000 --data_dir=$HOME/.keras/datasets/mnist.npz
 
 Generated images are compared with the MNIST test split at the generator's image size (the
 run's data set when its config.json is known); features and logits come from the MNIST

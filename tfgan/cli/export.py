@@ -1,7 +1,7 @@
 """Exports a work directory's generator as a TensorFlow Serving SavedModel; see docs/cli.md.
 
     tfgan-export --workdir=runs/wgangp                    # latest checkpoint
-    tfgan-export --workdir=runs/wgangp --step=4500 --export_dir=/models/wgangp
+    tfgan-export --workdir=runs/wgangp --step=4500 --export_dir=/tmp/models/wgangp
 
 Writes <export_dir>/<step>/ (default export_dir: the run's --export_dir, else
 <workdir>/export), atomically. Training already exports its last step: exporting that step
