@@ -9,6 +9,7 @@ import importlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -20,7 +21,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from absl import flags as absl_flags
+
 from tfgan import export as export_lib
+from tfgan import flags as tfgan_flags
 from tfgan import train_lib
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -421,3 +425,48 @@ def test_license_and_the_docs_the_code_cites_exist():
     assert {"docs/cli.md", "docs/evaluation.md"} <= cited
     for doc in cited:
         assert os.path.isfile(os.path.join(REPO, doc)), doc
+
+
+def _documented_commands():
+    """``(file, argv)`` of every ``tfgan-*`` command in the README's and docs' shell blocks."""
+    commands = []
+    for name in ("README.md", "docs/cli.md", "docs/evaluation.md"):
+        with open(os.path.join(REPO, name)) as f:
+            blocks = re.findall(r"```sh\n(.*?)\n```", f.read(), flags=re.S)
+        for block in blocks:
+            for line in block.replace("\\\n", " ").splitlines():
+                argv = shlex.split(line, comments=True)
+                if argv and argv[0].startswith("tfgan-"):
+                    commands.append((name, argv))
+    return commands
+
+
+def test_documented_commands_use_real_flags_and_kept_steps():
+    """Every documented command parses (flag names, types, flagfiles) and names kept steps."""
+    commands = _documented_commands()
+    assert {argv[0] for _, argv in commands} == {f"tfgan-{c}" for c in COMMANDS}
+    for name, argv in commands:
+        command = argv[0][len("tfgan-"):]
+        flag_values = absl_flags.FlagValues()
+        importlib.import_module(f"tfgan.cli.{command}").define_flags(flag_values)
+        cwd = os.getcwd()
+        os.chdir(REPO)  # Flagfiles are named relative to the clone.
+        try:
+            flag_values(argv)
+        except absl_flags.Error as e:
+            raise AssertionError(f"{name}: {' '.join(argv)}: {e}") from e
+        finally:
+            os.chdir(cwd)
+        if command == "train":
+            tfgan_flags.config_from_flags(flag_values, check_paths=False)
+        if command == "export" and flag_values.step is not None:
+            # The run the command names, trained with its shipped config, keeps that step.
+            config_name = os.path.basename(flag_values.workdir)
+            values = absl_flags.FlagValues()
+            tfgan_flags.define_flags(values)
+            values(["tfgan-train", f"--flagfile={REPO}/configs/{config_name}.cfg"])
+            config = tfgan_flags.config_from_flags(values, check_paths=False)
+            saved = range(config.checkpoint_every, config.train_steps + 1,
+                          config.checkpoint_every)
+            kept = sorted(set(saved) | {config.train_steps})[-config.keep_checkpoints:]
+            assert flag_values.step in kept, (name, argv, kept)

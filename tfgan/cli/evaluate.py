@@ -20,29 +20,30 @@ FLAGS = flags.FLAGS
 _EXTRACTORS = ("auto", "mnist", "inception_v3")
 
 
-def define_flags() -> None:
-    """Defines the flags of ``tfgan-evaluate`` in absl's global ``FLAGS``."""
+def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
+    """Defines the flags of ``tfgan-evaluate`` (in absl's global ``FLAGS`` by default)."""
+    kw = {"flag_values": flag_values}
     flags.DEFINE_string("model_dir", None, "A work directory of tfgan-train (latest "
                         "checkpoint, or --step), a SavedModel, or an export directory "
-                        "(highest version, or --step).")
+                        "(highest version, or --step).", **kw)
     flags.DEFINE_integer("step", None, "Checkpoint step (work directory) or version (export "
-                         "directory); default: the latest.")
-    flags.DEFINE_integer("num_samples", 10_000, "Generated images to score.")
+                         "directory); default: the latest.", **kw)
+    flags.DEFINE_integer("num_samples", 10_000, "Generated images to score.", **kw)
     flags.DEFINE_string("data_dir", None, "Real data: MNIST .npz or a directory holding it "
                         "(the test split is used), or an image folder; default: the run's "
-                        "--data_dir.")
+                        "--data_dir.", **kw)
     flags.DEFINE_enum("dataset", None, ["mnist", "synthetic", "folder"], "Real data set; "
-                      "default: the run's --dataset, else mnist.")
+                      "default: the run's --dataset, else mnist.", **kw)
     flags.DEFINE_string("extractor", "auto", "Feature network: 'auto' (the MNIST classifier "
                         "for 1-channel images, InceptionV3 for RGB), 'mnist' or "
-                        "'inception_v3'.")
+                        "'inception_v3'.", **kw)
     flags.DEFINE_string("output", None, "The JSON file (default: <workdir>/eval_<step>.json, "
-                        "or eval_<version>.json next to the SavedModel).")
-    flags.DEFINE_integer("batch_size", 500, "Images per generator / extractor call.")
-    flags.DEFINE_integer("seed", 0, "Seed of the latent vectors and the KID subsets.")
-    flags.DEFINE_integer("kid_subsets", 100, "KID subsets.")
-    flags.DEFINE_integer("kid_subset_size", 1000, "Images per KID subset.")
-    flags.mark_flag_as_required("model_dir")
+                        "or eval_<version>.json next to the SavedModel).", **kw)
+    flags.DEFINE_integer("batch_size", 500, "Images per generator / extractor call.", **kw)
+    flags.DEFINE_integer("seed", 0, "Seed of the latent vectors and the KID subsets.", **kw)
+    flags.DEFINE_integer("kid_subsets", 100, "KID subsets.", **kw)
+    flags.DEFINE_integer("kid_subset_size", 1000, "Images per KID subset.", **kw)
+    flags.mark_flag_as_required("model_dir", **kw)
 
 
 def _check_flags() -> None:

@@ -18,16 +18,18 @@ from tfgan import cli
 FLAGS = flags.FLAGS
 
 
-def define_flags() -> None:
-    """Defines the flags of ``tfgan-export`` in absl's global ``FLAGS``."""
-    flags.DEFINE_string("workdir", None, "Work directory of a training run.")
+def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
+    """Defines the flags of ``tfgan-export`` (in absl's global ``FLAGS`` by default)."""
+    kw = {"flag_values": flag_values}
+    flags.DEFINE_string("workdir", None, "Work directory of a training run.", **kw)
     flags.DEFINE_integer("step", None, "Checkpoint step to export (default: the latest; "
-                         "--keep_checkpoints decides which steps are kept).")
+                         "--keep_checkpoints decides which steps are kept).", **kw)
     flags.DEFINE_string("export_dir", None, "Base export directory (default: the run's "
-                        "--export_dir, else <workdir>/export).")
+                        "--export_dir, else <workdir>/export).", **kw)
     flags.DEFINE_boolean("overwrite", False, "Replace an existing export of the same step "
-                         "(without it, an identical one is kept and a different one refused).")
-    flags.mark_flag_as_required("workdir")
+                         "(without it, an identical one is kept and a different one refused).",
+                         **kw)
+    flags.mark_flag_as_required("workdir", **kw)
 
 
 def _check_export_dir_flag(export_lib) -> None:

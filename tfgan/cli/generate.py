@@ -18,27 +18,30 @@ from tfgan import cli
 FLAGS = flags.FLAGS
 
 
-def define_flags() -> None:
-    """Defines the flags of ``tfgan-generate`` in absl's global ``FLAGS``."""
+def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
+    """Defines the flags of ``tfgan-generate`` (in absl's global ``FLAGS`` by default)."""
+    kw = {"flag_values": flag_values}
     flags.DEFINE_string("workdir", None, "Work directory of a training run (uses its latest "
-                        "checkpoint, or --step).")
+                        "checkpoint, or --step).", **kw)
     flags.DEFINE_string("saved_model", None, "An exported SavedModel, or an export directory "
-                        "(its highest version is used).")
+                        "(its highest version is used).", **kw)
     flags.DEFINE_integer("step", None, "Checkpoint step to use with --workdir (default: "
-                         "latest).")
-    flags.DEFINE_integer("num", 64, "Number of images (ignored when --top_k is given).")
+                         "latest).", **kw)
+    flags.DEFINE_integer("num", 64, "Number of images (ignored when --top_k is given).", **kw)
     flags.DEFINE_integer("top_k", 0, "Keep the K images with the highest discriminator score "
-                         "among --candidates (0: off).")
-    flags.DEFINE_integer("candidates", 512, "Number of candidates drawn for --top_k.")
+                         "among --candidates (0: off).", **kw)
+    flags.DEFINE_integer("candidates", 512, "Number of candidates drawn for --top_k.", **kw)
     flags.DEFINE_list("labels", None, "Conditional models: one class id for all images, or "
-                      "one per image (default: the classes in order, one grid row each).")
+                      "one per image (default: the classes in order, one grid row each).",
+                      **kw)
     flags.DEFINE_string("output", "generated.png", "The grid PNG, or with --as_files the "
-                        "directory for one PNG per image.")
-    flags.DEFINE_boolean("as_files", False, "Write one PNG per image instead of one grid.")
+                        "directory for one PNG per image.", **kw)
+    flags.DEFINE_boolean("as_files", False, "Write one PNG per image instead of one grid.",
+                         **kw)
     flags.DEFINE_integer("cols", 0, "Grid columns (0: one row per class for a conditional "
-                         "model, else a near-square grid).")
-    flags.DEFINE_integer("seed", 0, "Seed of the latent vectors.")
-    flags.DEFINE_integer("batch_size", 64, "Images generated per call.")
+                         "model, else a near-square grid).", **kw)
+    flags.DEFINE_integer("seed", 0, "Seed of the latent vectors.", **kw)
+    flags.DEFINE_integer("batch_size", 64, "Images generated per call.", **kw)
 
 
 def _check_flags() -> None:

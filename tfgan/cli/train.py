@@ -17,12 +17,12 @@ from tfgan import cli
 FLAGS = flags.FLAGS
 
 
-def define_flags() -> None:
-    """Defines the flags of ``tfgan-train`` (``tfgan.flags``) in absl's global ``FLAGS``."""
+def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
+    """Defines the flags of ``tfgan-train`` (``tfgan.flags``; absl's ``FLAGS`` by default)."""
     from tfgan import flags as tfgan_flags  # pylint: disable=import-outside-toplevel
 
-    tfgan_flags.define_flags()
-    flags.mark_flag_as_required("workdir")
+    tfgan_flags.define_flags(flag_values)
+    flags.mark_flag_as_required("workdir", flag_values=flag_values)
 
 
 def main(argv) -> None:
