@@ -29,7 +29,10 @@ not the model or its training mathematics:
 Conventions: ``0`` means "off / the architecture's default" for ``clip_value``,
 ``g_base_filters``, ``d_base_filters`` and ``eval_every``; ``""`` means "none" for ``data_dir``, ``export_dir``
 and ``cache``; ``norm="auto"`` is layer normalisation for a gradient-penalty critic
-(``gp_weight > 0``) and batch normalisation otherwise.
+(``gp_weight > 0``) and batch normalisation otherwise. Paths (``data_dir``, ``export_dir``, a
+``cache`` file prefix) are written to ``config.json`` absolute (``Config.absolute_paths``) and
+compared by the file they name (``Config.diff``), so a run is resumed, evaluated and exported
+from any directory, whichever way the path was spelled.
 """
 
 import dataclasses
