@@ -1,12 +1,12 @@
 # `tfgan-train` without installing the package: the same command, flags and --help (the usage
-# text is tfgan/cli/train.py's docstring; docs/cli.md explains every command).
+# text is tfgan_cli/train.py's docstring; docs/cli.md explains every command).
 import os
 import sys
 
 # This clone's tfgan first, so the script runs from a fresh clone and any working directory.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tfgan.cli.train import run  # pylint: disable=wrong-import-position
+from tfgan_cli.train import run  # pylint: disable=wrong-import-position
 
 if __name__ == "__main__":
     run()

@@ -269,7 +269,7 @@ OFFLINE_TRAIN = textwrap.dedent("""
 
     socket.create_connection = unreachable
     sys.argv[0] = "tfgan-train"
-    from tfgan.cli.train import run
+    from tfgan_cli.train import run
     run()
 """)
 
@@ -367,7 +367,7 @@ HELP_SCRIPT = textwrap.dedent("""
     import importlib, json, sys
     command = sys.argv[1]
     sys.argv = ["tfgan-" + command, "--help"]
-    module = importlib.import_module("tfgan.cli." + command)
+    module = importlib.import_module("tfgan_cli." + command)
     try:
         module.run()
         code = None
@@ -385,10 +385,10 @@ def test_console_scripts_are_the_bin_commands():
     assert sorted(scripts) == sorted(f"tfgan-{command}" for command in COMMANDS)
     for command in COMMANDS:
         module_name, function = scripts[f"tfgan-{command}"].split(":")
-        assert (module_name, function) == (f"tfgan.cli.{command}", "run")
+        assert (module_name, function) == (f"tfgan_cli.{command}", "run")
         assert callable(getattr(importlib.import_module(module_name), function))
         with open(os.path.join(REPO, "bin", f"{command}.py")) as f:
-            assert f"from tfgan.cli.{command} import run" in f.read()
+            assert f"from tfgan_cli.{command} import run" in f.read()
 
 
 def test_help_is_quiet_and_loads_tensorflow_only_for_train(tmp_path):
@@ -414,7 +414,7 @@ def test_license_and_the_docs_the_code_cites_exist():
     assert "Apache License" in text and "Version 2.0, January 2004" in text
     assert "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION" in text
     cited = set()
-    for root in ("tfgan", "bin", "examples", "README.md", "docs"):
+    for root in ("tfgan", "tfgan_cli", "bin", "examples", "README.md", "docs"):
         path = os.path.join(REPO, root)
         files = ([path] if os.path.isfile(path) else
                  [os.path.join(d, n) for d, _, names in os.walk(path) for n in names
@@ -448,7 +448,7 @@ def test_documented_commands_use_real_flags_and_kept_steps():
     for name, argv in commands:
         command = argv[0][len("tfgan-"):]
         flag_values = absl_flags.FlagValues()
-        importlib.import_module(f"tfgan.cli.{command}").define_flags(flag_values)
+        importlib.import_module(f"tfgan_cli.{command}").define_flags(flag_values)
         cwd = os.getcwd()
         os.chdir(REPO)  # Flagfiles are named relative to the clone.
         try:

@@ -12,7 +12,7 @@ import sys
 
 from absl import flags
 
-from tfgan import cli
+import tfgan_cli as cli
 
 FLAGS = flags.FLAGS
 

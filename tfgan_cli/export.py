@@ -13,7 +13,7 @@ import os
 
 from absl import flags
 
-from tfgan import cli
+import tfgan_cli as cli
 
 FLAGS = flags.FLAGS
 

@@ -13,7 +13,7 @@ and writes <workdir>/eval_<step>.json (or eval_<version>.json next to the SavedM
 
 from absl import flags
 
-from tfgan import cli
+import tfgan_cli as cli
 
 FLAGS = flags.FLAGS
 

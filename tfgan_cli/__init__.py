@@ -1,16 +1,21 @@
 """The command-line tools ``tfgan-train``, ``tfgan-generate``, ``tfgan-evaluate``, ``tfgan-export``.
 
-One module per command (``tfgan/cli/train.py`` ...), each with ``define_flags()``, ``main(argv)``
-and ``run()``, the console-script entry point declared in ``setup.cfg``; ``bin/<command>.py``
-and ``python -m tfgan.cli.<command>`` call the same ``run()``. Usage: docs/cli.md.
+One module per command (``tfgan_cli/train.py`` ...), each with ``define_flags()``,
+``main(argv)`` and ``run()``, the console-script entry point declared in ``setup.cfg``;
+``bin/<command>.py`` and ``python -m tfgan_cli.<command>`` call the same ``run()``. Usage:
+docs/cli.md.
+
+The commands live beside the ``tfgan`` package, not inside it: ``import tfgan`` loads
+TensorFlow and Keras (it registers ``tfgan.GAN`` with Keras so that ``.keras`` files load), and
+a module inside the package could not be imported without it. From here ``--help`` and flag
+errors answer before TensorFlow is loaded.
 
 Conventions shared by the commands (this module):
 
-* Importing a command module has no side effects: flags are defined by ``run()``, so tests can
-  import several commands into one process.
+* Importing a command module has no side effects: flags are defined by ``run()`` (or
+  ``define_flags(flag_values)``), so tests can import several commands into one process.
 * TensorFlow is imported only after the flags are parsed (``tfgan-train`` excepted: its flags
-  list the architectures and losses, which live in modules that need TensorFlow), so ``--help``
-  and flag errors answer without loading it.
+  list the architectures and losses, which live in modules that need TensorFlow).
 * TensorFlow's C++ start-up log (oneDNN, CUDA and CPU-feature notices, and grappler's
   ``remapper failed`` errors that do not affect results) is silenced unless the user set
   ``TF_CPP_MIN_LOG_LEVEL``; ``TF_CPP_MIN_LOG_LEVEL=0 tfgan-train ...`` shows all of it.
