@@ -198,16 +198,18 @@ def test_tools_and_bad_flags(interrupted_run, tmp_path):
 
 
 def _snapshot(path):
-    """``{relative path: bytes}`` of every file under ``path``; None if it does not exist."""
+    """``{relative path: bytes}`` of every file (None: directory) under ``path``, or None."""
     if not os.path.exists(path):
         return None
-    files = {}
-    for root, _, names in os.walk(path):
+    entries = {}
+    for root, directories, names in os.walk(path):
+        for name in directories:
+            entries[os.path.relpath(os.path.join(root, name), path)] = None
         for name in names:
             full = os.path.join(root, name)
             with open(full, "rb") as f:
-                files[os.path.relpath(full, path)] = f.read()
-    return files
+                entries[os.path.relpath(full, path)] = f.read()
+    return entries
 
 
 def _one_error_line(stderr):
