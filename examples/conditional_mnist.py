@@ -1,6 +1,6 @@
 """A user's own conditional GAN on MNIST, assembled from tfgan pieces.
 
-    python examples/conditional_mnist.py --data_dir=../shared/data/mnist/mnist.npz --steps=3000
+    python examples/conditional_mnist.py --data_dir=$HOME/.keras/datasets/mnist.npz --steps=3000
 
 Your own generator (a functional Keras model written here, not a tfgan builder) and tfgan's
 spectrally normalised conditional discriminator, trained with tfgan.GAN and ordinary Keras
@@ -37,7 +37,7 @@ def my_generator(latent_dim: int) -> keras.Model:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data_dir", default="../shared/data/mnist/mnist.npz")
+    parser.add_argument("--data_dir", default=os.path.expanduser("~/.keras/datasets/mnist.npz"))
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--latent_dim", type=int, default=64)
     parser.add_argument("--output_dir", default="conditional_mnist")

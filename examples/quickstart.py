@@ -1,12 +1,13 @@
 """tfgan inside your own script: build, compile, fit on MNIST, generate.
 
-    python examples/quickstart.py --data_dir=../shared/data/mnist/mnist.npz --steps=2000
+    python examples/quickstart.py --data_dir=$HOME/.keras/datasets/mnist.npz --steps=2000
 
 This is the README's "Use it from Python" section, kept runnable (the tests run it for a few
 steps).
 """
 
 import argparse
+import os
 
 import keras
 
@@ -15,7 +16,7 @@ import tfgan
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data_dir", default="../shared/data/mnist/mnist.npz",
+    parser.add_argument("--data_dir", default=os.path.expanduser("~/.keras/datasets/mnist.npz"),
                         help="mnist.npz (keras.datasets.mnist layout) or a directory with it")
     parser.add_argument("--steps", type=int, default=2000, help="training batches")
     parser.add_argument("--output", default="samples.png", help="where to write a sample grid")

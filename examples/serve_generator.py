@@ -38,6 +38,12 @@ def train_tiny_gan():
     return gan
 
 
+def latent_dim_of(version_dir):
+    """The size of ``z``, read from the export (as a client that did not train it would)."""
+    signature = tf.saved_model.load(version_dir).signatures["serving_default"]
+    return int(signature.structured_input_signature[1]["z"].shape[-1])
+
+
 def request_body(latent_dim, labels, seed=0):
     """TensorFlow Serving's row-format body: one {"z": [...], ("label": k)} per image."""
     rng = np.random.default_rng(seed)
@@ -79,7 +85,7 @@ def main():
 
     labels = ([i % gan.num_classes for i in range(args.num)] if gan.conditional
               else [None] * args.num)
-    body = request_body(gan.latent_dim, labels)
+    body = request_body(latent_dim_of(version_dir), labels)
     with open(os.path.join(args.export_dir, "request.json"), "w") as f:
         json.dump(body, f)
     response = answer_like_tf_serving(version_dir, json.loads(json.dumps(body)))

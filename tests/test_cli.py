@@ -4,9 +4,13 @@ TensorFlow takes seconds to import, so the subprocesses are few: one training ru
 SIGINT, its resumption to the end, then independent commands run concurrently.
 """
 
+import configparser
+import importlib
 import json
 import os
 import re
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +21,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from absl import flags as absl_flags
+
 from tfgan import export as export_lib
+from tfgan import flags as tfgan_flags
 from tfgan import train_lib
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -44,15 +51,23 @@ FRESH_PROCESS_SCRIPT = textwrap.dedent("""
 """)
 
 
+# Lines TensorFlow's C++ runtime logs (e.g. "I0000 00:00:... port.cc:153] oneDNN ...",
+# "E0000 ... remapper failed", "WARNING: All log messages before absl::InitializeLog() ...").
+TF_LOG_LINE = re.compile(r"^(?:[IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages)", re.M)
+
+
 def _env():
+    """The environment of a user who set nothing: the commands silence TensorFlow's log."""
     env = dict(os.environ)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
     return env
 
 
-def start(*args, script="bin/train.py"):
-    return subprocess.Popen([sys.executable, script, *args], cwd=REPO, env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start(*args, script="bin/train.py", cwd=REPO, env=None):
+    """Starts ``python <script> <args>`` (``script`` relative to the repository) in ``cwd``."""
+    return subprocess.Popen([sys.executable, os.path.join(REPO, script), *args], cwd=cwd,
+                            env=env or _env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
 
 
 def finish(process, timeout=TIMEOUT):
@@ -60,8 +75,8 @@ def finish(process, timeout=TIMEOUT):
     return process.returncode, stdout, stderr
 
 
-def run(*args, script="bin/train.py"):
-    return finish(start(*args, script=script))
+def run(*args, script="bin/train.py", cwd=REPO):
+    return finish(start(*args, script=script, cwd=cwd))
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +121,8 @@ def test_sigint_saves_a_loadable_checkpoint(interrupted_run):
 def test_resume_through_the_cli_leaves_every_artifact(interrupted_run):
     workdir, step, _, (returncode, stdout, stderr), _ = interrupted_run
     assert returncode == 0, stderr[-3000:]
+    # A DCGAN run: without the silencing, ~9 start-up lines and "E0000 ... remapper failed".
+    assert not TF_LOG_LINE.search(stderr), stderr[-3000:]
     assert f"Resuming {workdir} from step {step}" in stdout
     final = step + 10
     assert re.search(rf"step {final}/{final} \[=+\] 100% - [\d.]+ steps/s - d_loss", stdout)
@@ -174,3 +191,284 @@ def test_tools_and_bad_flags(interrupted_run, tmp_path):
         assert last_line.startswith(f"error: {flag}"), stderr[-2000:]
         assert "Traceback" not in stderr
         assert not os.path.exists(tmp_path / directory)  # failed before touching it
+
+
+# --------------------------------------------------------------------------------------------
+# bin/export.py after training, and errors that name the problem
+
+
+def _snapshot(path):
+    """``{relative path: bytes}`` of every file (None: directory) under ``path``, or None."""
+    if not os.path.exists(path):
+        return None
+    entries = {}
+    for root, directories, names in os.walk(path):
+        for name in directories:
+            entries[os.path.relpath(os.path.join(root, name), path)] = None
+        for name in names:
+            full = os.path.join(root, name)
+            with open(full, "rb") as f:
+                entries[os.path.relpath(full, path)] = f.read()
+    return entries
+
+
+def _one_error_line(stderr):
+    """The command's only stderr line, which must be ``error: ...``."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr[-3000:]
+    return lines[0]
+
+
+def test_export_after_training_and_export_dir_errors(interrupted_run, tmp_path):
+    workdir, step, _, _, _ = interrupted_run
+    final = step + 10
+    earlier = train_lib.checkpoint_steps(workdir)[0]
+    assert earlier < final
+    exports = os.path.join(workdir, "export")
+    before = _snapshot(exports)
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    # The final step's model filed under the earlier step's version: not that checkpoint.
+    mismatch = tmp_path / "mismatch"
+    shutil.copytree(os.path.join(exports, str(final)), mismatch / str(earlier))
+    mismatch_before = _snapshot(mismatch)
+    processes = {
+        "again": start(f"--workdir={workdir}", script="bin/export.py"),
+        "file": start(f"--workdir={workdir}", f"--export_dir={a_file}", "--overwrite",
+                      script="bin/export.py"),
+        "mismatch": start(f"--workdir={workdir}", f"--step={earlier}",
+                          f"--export_dir={mismatch}", script="bin/export.py"),
+    }
+    results = {name: finish(process) for name, process in processes.items()}
+
+    # Right after training: the same model is already there; nothing to do, success.
+    returncode, stdout, stderr = results["again"]
+    assert returncode == 0, stderr[-3000:]
+    assert (f"Step {final} of {workdir} is already exported to "
+            f"{os.path.join(exports, str(final))} (the same model)") in stdout
+    assert stderr == "" and _snapshot(exports) == before
+
+    returncode, _, stderr = results["file"]
+    assert returncode == 1
+    line = _one_error_line(stderr)
+    assert line.startswith(f"error: --export_dir={a_file}: {a_file} is a file, not a directory")
+    assert "pass --overwrite" not in line and a_file.read_text() == ""
+
+    returncode, _, stderr = results["mismatch"]
+    assert returncode == 1
+    line = _one_error_line(stderr)
+    assert (f"{mismatch / str(earlier)} exists and holds a different model than step "
+            f"{earlier} of {workdir}; pass --overwrite") in line
+    assert _snapshot(mismatch) == mismatch_before
+
+
+# The training command with the network unplugged (tfds cannot reach its server).
+OFFLINE_TRAIN = textwrap.dedent("""
+    import socket, sys
+
+    def unreachable(*args, **kwargs):
+        raise OSError("network is unreachable (test)")
+
+    socket.create_connection = unreachable
+    sys.argv[0] = "tfgan-train"
+    from tfgan_cli.train import run
+    run()
+""")
+
+
+def test_bad_inputs_fail_in_one_line_before_writing(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "README.txt").write_text("no images here")
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "only.png").write_bytes(b"not a PNG")
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    used = tmp_path / "used"  # An existing work directory: left exactly as it was.
+    used.mkdir()
+    (used / "notes.txt").write_text("mine")
+    offline_env = {k: v for k, v in _env().items() if "proxy" not in k.lower()}
+    offline_env["TFDS_DATA_DIR"] = str(tmp_path / "tfds")  # Nothing prepared there.
+    cases = {
+        "empty_folder": (["--dataset=folder", f"--data_dir={empty}"], tmp_path / "w1",
+                         f"error: --data_dir={empty}: No image files (.jpg, .jpeg, .png, "
+                         ".bmp, .gif) found under"),
+        "corrupt_folder": (["--dataset=folder", f"--data_dir={corrupt}"], used,
+                           f"error: --data_dir={corrupt}: None of the 1 image files under"),
+        "mnist_offline": (["--dataset=mnist"], tmp_path / "w3",
+                          "error: MNIST is not available: no data_dir was given and "
+                          "tensorflow_datasets could not download it"),
+        "export_dir_file": ([f"--export_dir={a_file}"], tmp_path / "w4",
+                            f"error: --export_dir={a_file}: {a_file} is a file"),
+    }
+    before = {name: _snapshot(workdir) for name, (_, workdir, _) in cases.items()}
+    processes = {}
+    for name, (args, workdir, _) in cases.items():
+        argv = [SMOKE, f"--workdir={workdir}", *args]
+        if name == "mnist_offline":
+            processes[name] = subprocess.Popen(
+                [sys.executable, "-c", OFFLINE_TRAIN, *argv], cwd=REPO, env=offline_env,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        else:
+            processes[name] = start(*argv)
+    for name, process in processes.items():
+        returncode, stdout, stderr = finish(process)
+        assert returncode == 1, (name, stderr[-3000:])
+        assert _one_error_line(stderr).startswith(cases[name][2]), (name, stderr)
+        assert "Training" not in stdout, name
+        assert _snapshot(cases[name][1]) == before[name], name  # Not created / unchanged.
+        if name == "mnist_offline":
+            assert "pass --data_dir" in stderr  # The fix.
+
+
+def test_data_dir_is_stored_absolute_and_any_spelling_resumes(tmp_path):
+    from PIL import Image  # pylint: disable=import-outside-toplevel
+
+    images = tmp_path / "images"
+    images.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(8):
+        Image.fromarray(rng.integers(0, 256, (20, 20), dtype=np.uint8)).save(images / f"{i}.png")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    common = [f"--flagfile={os.path.join(REPO, 'configs', 'smoke.cfg')}", "--dataset=folder",
+              "--checkpoint_every=2", "--sample_every=2", "--log_every=2"]
+
+    # Relative paths, typed in tmp_path...
+    returncode, _, stderr = run(*common, "--data_dir=images", "--workdir=run",
+                                "--train_steps=2", cwd=str(tmp_path))
+    assert returncode == 0, stderr[-3000:]
+    workdir = tmp_path / "run"
+    with open(workdir / "config.json") as f:
+        assert json.load(f)["data_dir"] == str(images)
+
+    # ...the same folder spelled absolute (with a trailing slash) from elsewhere resumes...
+    returncode, stdout, stderr = run(*common, f"--data_dir={images}/", f"--workdir={workdir}",
+                                     "--train_steps=4", cwd=str(elsewhere))
+    assert returncode == 0, stderr[-3000:]
+    assert f"Resuming {workdir} from step 2" in stdout
+
+    # ...and evaluation from elsewhere finds the run's data through config.json.
+    returncode, stdout, stderr = run(f"--model_dir={workdir}", "--num_samples=8",
+                                     "--kid_subsets=2", "--kid_subset_size=4",
+                                     "--batch_size=8", script="bin/evaluate.py",
+                                     cwd=str(elsewhere))
+    assert returncode == 0, stderr[-3000:]
+    assert f"training images of {images}" in stdout
+    assert os.path.exists(workdir / "eval_4.json")
+
+
+# --------------------------------------------------------------------------------------------
+# Packaging: console scripts, --help, LICENSE, cited docs
+
+COMMANDS = ("train", "generate", "evaluate", "export")
+
+# Runs a command's --help in a fresh process; reports whether TensorFlow was imported.
+HELP_SCRIPT = textwrap.dedent("""
+    import importlib, json, sys
+    command = sys.argv[1]
+    sys.argv = ["tfgan-" + command, "--help"]
+    module = importlib.import_module("tfgan_cli." + command)
+    try:
+        module.run()
+        code = None
+    except SystemExit as e:
+        code = e.code
+    print(json.dumps({"code": code, "tensorflow": "tensorflow" in sys.modules}))
+""")
+
+
+def test_console_scripts_are_the_bin_commands():
+    parser = configparser.ConfigParser()
+    parser.read(os.path.join(REPO, "setup.cfg"))
+    lines = parser["options.entry_points"]["console_scripts"].strip().splitlines()
+    scripts = dict(line.replace(" ", "").split("=") for line in lines)
+    assert sorted(scripts) == sorted(f"tfgan-{command}" for command in COMMANDS)
+    for command in COMMANDS:
+        module_name, function = scripts[f"tfgan-{command}"].split(":")
+        assert (module_name, function) == (f"tfgan_cli.{command}", "run")
+        assert callable(getattr(importlib.import_module(module_name), function))
+        with open(os.path.join(REPO, "bin", f"{command}.py")) as f:
+            assert f"from tfgan_cli.{command} import run" in f.read()
+
+
+def test_help_is_quiet_and_loads_tensorflow_only_for_train(tmp_path):
+    flags_of = {"train": "--arch", "generate": "--saved_model", "evaluate": "--model_dir",
+                "export": "--export_dir"}
+    processes = {command: subprocess.Popen(
+        [sys.executable, "-c", HELP_SCRIPT, command], cwd=str(tmp_path), env=_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for command in COMMANDS}
+    for command, process in processes.items():
+        returncode, stdout, stderr = finish(process)
+        assert returncode == 0, stderr[-3000:]
+        report = json.loads(stdout.strip().splitlines()[-1])
+        assert report["code"] is not None  # absl prints the help and exits (status 1).
+        # train's flags list architectures and losses, which need TensorFlow; no other.
+        assert report["tensorflow"] == (command == "train"), command
+        assert f"tfgan-{command} --" in stdout and flags_of[command] in stdout, command
+        assert "docs/" in stdout and stderr == "", (command, stderr[-3000:])
+
+
+def test_license_and_the_docs_the_code_cites_exist():
+    with open(os.path.join(REPO, "LICENSE")) as f:
+        text = f.read()
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+    assert "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION" in text
+    cited = set()
+    for root in ("tfgan", "tfgan_cli", "bin", "examples", "README.md", "docs"):
+        path = os.path.join(REPO, root)
+        files = ([path] if os.path.isfile(path) else
+                 [os.path.join(d, n) for d, _, names in os.walk(path) for n in names
+                  if n.endswith((".py", ".md"))])
+        for name in files:
+            with open(name) as f:
+                cited |= set(re.findall(r"docs/[\w./-]+?\.md", f.read()))
+    assert {"docs/cli.md", "docs/evaluation.md"} <= cited
+    for doc in cited:
+        assert os.path.isfile(os.path.join(REPO, doc)), doc
+
+
+def _documented_commands():
+    """``(file, argv)`` of every ``tfgan-*`` command in the README's and docs' shell blocks."""
+    commands = []
+    for name in ("README.md", "docs/cli.md", "docs/evaluation.md"):
+        with open(os.path.join(REPO, name)) as f:
+            blocks = re.findall(r"```sh\n(.*?)\n```", f.read(), flags=re.S)
+        for block in blocks:
+            for line in block.replace("\\\n", " ").splitlines():
+                argv = shlex.split(line, comments=True)
+                if argv and argv[0].startswith("tfgan-"):
+                    commands.append((name, argv))
+    return commands
+
+
+def test_documented_commands_use_real_flags_and_kept_steps():
+    """Every documented command parses (flag names, types, flagfiles) and names kept steps."""
+    commands = _documented_commands()
+    assert {argv[0] for _, argv in commands} == {f"tfgan-{c}" for c in COMMANDS}
+    for name, argv in commands:
+        command = argv[0][len("tfgan-"):]
+        flag_values = absl_flags.FlagValues()
+        importlib.import_module(f"tfgan_cli.{command}").define_flags(flag_values)
+        cwd = os.getcwd()
+        os.chdir(REPO)  # Flagfiles are named relative to the clone.
+        try:
+            flag_values(argv)
+        except absl_flags.Error as e:
+            raise AssertionError(f"{name}: {' '.join(argv)}: {e}") from e
+        finally:
+            os.chdir(cwd)
+        if command == "train":
+            tfgan_flags.config_from_flags(flag_values, check_paths=False)
+        if command == "export" and flag_values.step is not None:
+            # The run the command names, trained with its shipped config, keeps that step.
+            config_name = os.path.basename(flag_values.workdir)
+            values = absl_flags.FlagValues()
+            tfgan_flags.define_flags(values)
+            values(["tfgan-train", f"--flagfile={REPO}/configs/{config_name}.cfg"])
+            config = tfgan_flags.config_from_flags(values, check_paths=False)
+            saved = range(config.checkpoint_every, config.train_steps + 1,
+                          config.checkpoint_every)
+            kept = sorted(set(saved) | {config.train_steps})[-config.keep_checkpoints:]
+            assert flag_values.step in kept, (name, argv, kept)

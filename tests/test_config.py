@@ -123,6 +123,46 @@ def test_folder_data_dir_must_be_a_directory(tmp_path):
         config_lib.Config(dataset="folder", data_dir=str(path), channels=3).validate()
 
 
+def test_export_dir_that_is_a_file_is_refused(tmp_path):
+    path = tmp_path / "a_file"
+    path.write_text("")
+    for export_dir, message in ((path, "is a file, not a directory"),
+                                (path / "sub", "so .* cannot be created")):
+        config = config_lib.Config(dataset="synthetic", export_dir=str(export_dir))
+        config.validate(check_paths=False)  # Only checked with the paths.
+        with pytest.raises(config_lib.ConfigError,
+                           match=rf"--export_dir={export_dir}: .*{message}"):
+            config.validate()
+    config_lib.Config(dataset="synthetic", export_dir=str(tmp_path / "new" / "dir")).validate()
+
+
+def test_absolute_paths(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    config = config_lib.Config(data_dir="mnist.npz", export_dir="~/exports", cache="cache/x")
+    absolute = config.absolute_paths()
+    assert absolute.data_dir == str(tmp_path / "mnist.npz")
+    assert absolute.export_dir == str(tmp_path / "home" / "exports")
+    assert absolute.cache == str(tmp_path / "cache" / "x")
+    assert config.data_dir == "mnist.npz"  # A copy.
+    kept = config_lib.Config(data_dir="", export_dir="", cache="memory").absolute_paths()
+    assert (kept.data_dir, kept.export_dir, kept.cache) == ("", "", "memory")
+
+
+def test_diff_compares_paths_by_the_file_they_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    os.symlink(tmp_path / "data", tmp_path / "link")
+    relative = config_lib.Config(data_dir="data/mnist.npz")
+    for same in ("./data/mnist.npz", str(tmp_path / "data" / "mnist.npz"),
+                 str(tmp_path / "link" / "mnist.npz"), "data//mnist.npz"):
+        assert relative.diff(config_lib.Config(data_dir=same)) == [], same
+    assert relative.diff(config_lib.Config(data_dir="other/mnist.npz")) == ["data_dir"]
+    assert relative.diff(config_lib.Config(data_dir="")) == ["data_dir"]
+    assert (config_lib.Config(cache="memory").diff(config_lib.Config(cache="memory/x"))
+            == ["cache"])
+
+
 # --------------------------------------------------------------------------------------------
 # Flags
 

@@ -187,6 +187,30 @@ def tiny_extractor(image_size=8, channels=1, with_logits=True):
                                        channels=channels, name="tiny")
 
 
+def test_activation_stats_save_creates_its_folder_and_replaces_atomically(tmp_path,
+                                                                           monkeypatch):
+    rng = np.random.default_rng(3)
+    stats = evaluation.ActivationStats.from_activations(rng.normal(size=(20, 3)),
+                                                        rng.normal(size=(20, 4)))
+    path = tmp_path / "not" / "yet" / "real_stats.npz"
+    stats.save(str(path))
+    assert os.listdir(path.parent) == ["real_stats.npz"]  # No temporary left behind.
+    loaded = evaluation.ActivationStats.load(str(path))
+    np.testing.assert_array_equal(loaded.features, stats.features)
+    np.testing.assert_array_equal(loaded.logits, stats.logits)
+
+    # A save that fails half-way leaves the previous file as it was.
+    before = path.read_bytes()
+    def savez_until_the_disk_fills(f, **arrays):
+        f.write(b"half an npz")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", savez_until_the_disk_fills)
+    with pytest.raises(OSError, match="disk full"):
+        stats.save(str(path))
+    assert path.read_bytes() == before and os.listdir(path.parent) == ["real_stats.npz"]
+
+
 def test_feature_extractor_converts_and_resizes():
     extractor = tiny_extractor()
     assert (extractor.feature_dim, extractor.num_classes) == (3, 4)

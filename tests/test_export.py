@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfgan import data as tfgan_data
 from tfgan import export, networks
 from tfgan.gan import GAN
 
@@ -328,6 +329,10 @@ def test_loads_in_a_fresh_process_without_tfgan(unconditional_export, conditiona
 
 
 def _saved_model_cli():
+    """The ``saved_model_cli`` installed with TensorFlow, next to this Python if possible."""
+    beside = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
+    if os.access(beside, os.X_OK):
+        return [beside]
     found = shutil.which("saved_model_cli")
     if found:
         return [found]
@@ -346,6 +351,126 @@ def test_saved_model_cli_lists_the_signatures(conditional_export):
                    f"shape: (-1, {LATENT})", "shape: (-1, {}, {}, {})".format(*IMAGE_SHAPE),
                    "Method name is: tensorflow/serving/predict"):
         assert needle in out, needle
+
+
+# --------------------------------------------------------------------------------------------
+# TensorFlow Serving's loader: a model trained under mixed_bfloat16, through the TF1 session
+# loader (what tensorflow_model_server and saved_model_cli run use) and saved_model_cli run.
+
+SERVING_BATCH = 4
+
+
+def _trained_bfloat16_export(num_classes, base):
+    """``(gan, path)``: a tiny DCGAN trained two steps under mixed_bfloat16, then exported."""
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        gan = GAN(networks.build_generator("dcgan", IMAGE_SHAPE, LATENT, num_classes,
+                                           base_filters=4),
+                  networks.build_discriminator("dcgan", IMAGE_SHAPE, num_classes,
+                                               base_filters=4),
+                  LATENT, num_classes=num_classes, seed=0)
+        gan.compile()
+        data = tfgan_data.synthetic(num_examples=8, batch_size=SERVING_BATCH,
+                                    image_size=IMAGE_SHAPE[0], num_classes=num_classes,
+                                    with_labels=num_classes is not None)
+        gan.fit(data, epochs=1, verbose=0, shuffle=False)
+        assert gan.generator.compute_dtype == "bfloat16"
+        return gan, export.export_generator(gan, str(base))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.fixture(scope="module", params=["unconditional", "conditional"])
+def bfloat16_export(request, tmp_path_factory):
+    num_classes = NUM_CLASSES if request.param == "conditional" else None
+    return _trained_bfloat16_export(num_classes, tmp_path_factory.mktemp("bf16"))
+
+
+def _serving_feeds(conditional, images=False):
+    """NumPy inputs of one signature: ``{name: [SERVING_BATCH, ...] array}``."""
+    if images:
+        feeds = {"images": np.linspace(-1, 1, SERVING_BATCH * int(np.prod(IMAGE_SHAPE)),
+                                       dtype=np.float32).reshape(SERVING_BATCH, *IMAGE_SHAPE)}
+    else:
+        feeds = {"z": _z(SERVING_BATCH, seed=5).astype(np.float32)}
+    if conditional:
+        feeds["label"] = _labels(SERVING_BATCH)
+    return feeds
+
+
+def _check_generated(outputs):
+    images, pixels = outputs["images"], outputs["images_uint8"]
+    assert images.shape == (SERVING_BATCH, *IMAGE_SHAPE) and images.dtype == np.float32
+    assert pixels.shape == images.shape and pixels.dtype == np.uint8
+    assert -1.0 <= images.min() <= images.max() <= 1.0
+    assert images.std() > 0  # not a constant (e.g. uninitialised) output
+    np.testing.assert_array_equal(
+        pixels, np.clip(np.round((images + 1) * 127.5), 0, 255).astype(np.uint8))
+
+
+def _check_scores(scores):
+    assert scores.shape == (SERVING_BATCH,) and scores.dtype == np.float32
+    assert np.all(np.isfinite(scores))
+
+
+def _session_run(path, signature_name, feeds):
+    """Runs a signature the way TensorFlow Serving does: TF1 loader, graph, ``Session.run``."""
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], path)
+        signature = meta_graph.signature_def[signature_name]
+        assert signature.method_name == "tensorflow/serving/predict"
+        assert set(signature.inputs) == set(feeds)
+        fetches = {name: info.name for name, info in signature.outputs.items()}
+        return session.run(fetches, {signature.inputs[name].name: value
+                                     for name, value in feeds.items()})
+
+
+def test_tf1_session_loader_runs_both_signatures(bfloat16_export):
+    gan, path = bfloat16_export
+    feeds = _serving_feeds(gan.conditional)
+    generated = _session_run(path, "serving_default", feeds)
+    _check_generated(generated)
+    # The same images as the generator in inference mode (bfloat16 compute: loose tolerance).
+    inputs = _inputs(feeds["z"], gan.num_classes, SERVING_BATCH)
+    expected = tf.cast(gan.sampling_generator(inputs, training=False), tf.float32)
+    np.testing.assert_allclose(generated["images"], expected, atol=2e-2)
+
+    feeds = _serving_feeds(gan.conditional, images=True)
+    scores = _session_run(path, "score", feeds)["score"]
+    _check_scores(scores)
+    logits = gan.discriminator(_inputs(feeds["images"], gan.num_classes, SERVING_BATCH),
+                               training=False)
+    np.testing.assert_allclose(scores, np.reshape(tf.cast(logits, tf.float32), [-1]),
+                               rtol=5e-2, atol=5e-2)
+
+
+def test_tf1_session_loader_rejects_out_of_range_labels(tmp_path):
+    _, path = _trained_bfloat16_export(NUM_CLASSES, tmp_path)
+    feeds = _serving_feeds(True)
+    feeds["label"] = np.array([0, 1, 2, NUM_CLASSES], np.int32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="class id"):
+        _session_run(path, "serving_default", feeds)
+
+
+def test_saved_model_cli_run_executes_both_signatures(bfloat16_export, tmp_path):
+    gan, path = bfloat16_export
+    processes = {}
+    for name, images in (("serving_default", False), ("score", True)):
+        inputs = []
+        for key, value in _serving_feeds(gan.conditional, images=images).items():
+            np.save(tmp_path / f"{name}_{key}.npy", value)
+            inputs.append(f"{key}={tmp_path / f'{name}_{key}.npy'}")
+        processes[name] = subprocess.Popen(
+            _saved_model_cli() + ["run", "--dir", path, "--tag_set", "serve",
+                                  "--signature_def", name, "--inputs", ";".join(inputs),
+                                  "--outdir", str(tmp_path / name)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=QUIET_ENV)
+    for name, process in processes.items():
+        _, stderr = process.communicate(timeout=180)
+        assert process.returncode == 0, stderr[-3000:]
+    _check_generated({key: np.load(tmp_path / "serving_default" / f"{key}.npy")
+                      for key in ("images", "images_uint8")})
+    _check_scores(np.load(tmp_path / "score" / "score.npy"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,6 +511,42 @@ def test_docs_have_the_server_and_curl_lines():
             "target=/models/generator -e MODEL_NAME=generator -t tensorflow/serving") in text
     assert "http://localhost:8501/v1/models/generator:predict" in text
     assert "saved_model_cli show --dir" in text
+    # No snippet assumes the latent size: dcgan.cfg has 4, the others 100.
+    assert "randn(100)" not in text and "[16, 100]" not in text
+
+
+def _serving_section_commands():
+    """The shell commands of the README's serving section that need no server or Docker."""
+    with open(DOCS) as f:
+        text = f.read()
+    section = text[text.index("## Serving the generator"):text.index("## Measuring sample")]
+    blocks = re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+    return [line for block in blocks for line in block.splitlines()
+            if line.startswith(("python3 -c", "saved_model_cli"))]
+
+
+def test_readme_serving_commands_run_as_written(unconditional_export, tmp_path):
+    """saved_model_cli show/run and the request one-liner, on an export where they expect it."""
+    gan, path, loaded = unconditional_export
+    shutil.copytree(path, tmp_path / "runs" / "wgangp" / "export" / "5000")
+    commands = _serving_section_commands()
+    assert len(commands) == 4, commands
+    for command in commands:
+        # The user's python3 and saved_model_cli: this interpreter and the one installed with it.
+        argv = command.replace("python3 -c", f"'{sys.executable}' -c", 1)
+        argv = argv.replace("saved_model_cli", " ".join(_saved_model_cli()), 1)
+        proc = subprocess.run(argv, shell=True, cwd=str(tmp_path), capture_output=True,
+                              text=True, timeout=180, env=QUIET_ENV)
+        assert proc.returncode == 0, (command, proc.stderr[-3000:])
+    images = np.load(tmp_path / "generated" / "images.npy")
+    assert images.shape == (4, *IMAGE_SHAPE) and images.dtype == np.float32
+    assert -1 <= images.min() <= images.max() <= 1
+    assert np.load(tmp_path / "generated" / "images_uint8.npy").dtype == np.uint8
+    # The request body: latent_dim read from the export, 16 instances TF Serving accepts.
+    body = (tmp_path / "request.json").read_text()
+    assert len(json.loads(body)["instances"][0]["z"]) == LATENT
+    predictions = _predict_rest(loaded, body)["predictions"]
+    assert [np.asarray(p["images"]).shape for p in predictions] == [IMAGE_SHAPE] * 16
 
 
 def test_documented_rest_bodies(exported):

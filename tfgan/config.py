@@ -1,6 +1,6 @@
 """The experiment configuration: one flat dataclass, validated, stored as ``config.json``.
 
-``Config`` has one field per command-line flag of ``bin/train.py`` (except ``--workdir``,
+``Config`` has one field per command-line flag of ``tfgan-train`` (except ``--workdir``,
 ``--overwrite`` and ``--flagfile``), with the same name, so a flag, a field and a key of a work
 directory's ``config.json`` are the same thing::
 
@@ -31,6 +31,10 @@ Conventions: ``0`` means "off / the architecture's default" for ``clip_value``,
 for ``data_dir``, ``export_dir``, ``cache`` and ``augment``; ``norm="auto"`` is layer
 normalisation for a gradient-penalty critic (``gp_weight > 0``) and batch normalisation
 otherwise.
+
+Paths (``data_dir``, ``export_dir``, a ``cache`` file prefix) are written to ``config.json``
+absolute (``Config.absolute_paths``) and compared by the file they name (``Config.diff``), so a
+run is resumed, evaluated and exported from any directory, whichever way the path was spelled.
 """
 
 import dataclasses
@@ -41,6 +45,7 @@ from typing import Any, Dict, List, Tuple
 
 from tfgan import augment as augment_lib
 from tfgan import distribute
+from tfgan import export as export_lib
 from tfgan import losses as losses_lib
 from tfgan import networks
 
@@ -69,6 +74,9 @@ RESUMABLE_FIELDS = (
     "eval_extractor",
 )
 
+# Fields holding a file or directory path ("" for none; cache may also be "memory").
+PATH_FIELDS = ("data_dir", "export_dir", "cache")
+
 # Number of examples of the synthetic data set (enough for many batches at test sizes).
 SYNTHETIC_EXAMPLES = 256
 
@@ -85,7 +93,7 @@ class ConfigError(ValueError):
 class Config:
     """Everything that defines a training run (see the module docstring).
 
-    Attributes are documented by the flags of the same name (``python bin/train.py --help``).
+    Attributes are documented by the flags of the same name (``tfgan-train --help``).
     """
 
     # Data.
@@ -197,9 +205,26 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def diff(self, other: "Config") -> List[str]:
-        """Names of the fields whose values differ between ``self`` and ``other``."""
+        """Names of the fields whose values differ between ``self`` and ``other``.
+
+        Paths (``data_dir``, ``export_dir``, a ``cache`` file prefix) are compared by the file
+        they name: ``mnist.npz`` and ``/home/me/mnist.npz`` are the same when the current
+        directory is ``/home/me``.
+        """
         return [f.name for f in dataclasses.fields(self)
-                if _normalised(getattr(self, f.name)) != _normalised(getattr(other, f.name))]
+                if _normalised(f.name, getattr(self, f.name))
+                != _normalised(f.name, getattr(other, f.name))]
+
+    def absolute_paths(self) -> "Config":
+        """A copy whose paths are absolute (``~`` expanded), as ``config.json`` stores them.
+
+        ``data_dir``, ``export_dir`` and a ``cache`` file prefix typed relative to the current
+        directory then still name the same files when the run is resumed, evaluated or
+        exported from another directory. Empty values (and ``cache="memory"``) are kept.
+        """
+        return self.replace(**{name: _absolute(getattr(self, name))
+                               for name in PATH_FIELDS
+                               if _is_path(name, getattr(self, name))})
 
     # ----------------------------------------------------------------------------------------
     # Validation
@@ -209,7 +234,8 @@ class Config:
 
         Args:
             check_paths: also check that ``data_dir`` exists (and is given when the data set
-                needs it). Off when a saved config is reloaded to sample or export.
+                needs it) and that ``export_dir`` is not a file. Off when a saved config is
+                reloaded to sample or export.
 
         Raises:
             ConfigError: naming the flag, e.g. ``--batch_size must be a positive integer,
@@ -315,15 +341,33 @@ class Config:
             if self.dataset == "folder" and not os.path.isdir(path):
                 raise ConfigError(f"--data_dir={self.data_dir} must be a directory of images "
                                   f"for --dataset=folder")
+        if self.export_dir:
+            try:
+                export_lib.check_export_dir(self.export_dir)
+            except NotADirectoryError as e:
+                raise ConfigError(f"--export_dir={self.export_dir}: {e}") from e
 
 
 # --------------------------------------------------------------------------------------------
 # Helpers
 
 
-def _normalised(value):
+def _is_path(name: str, value) -> bool:
+    """Whether field ``name`` holds a path (not empty, not ``cache="memory"``)."""
+    return (name in PATH_FIELDS and isinstance(value, str) and value != ""
+            and not (name == "cache" and value == "memory"))
+
+
+def _absolute(path: str) -> str:
+    return os.path.abspath(os.path.expanduser(path))
+
+
+def _normalised(name: str, value):
+    """``value`` in the form two configs are compared in (see ``Config.diff``)."""
     if isinstance(value, (list, tuple)):
         return tuple(float(v) for v in value)
+    if _is_path(name, value):
+        return os.path.realpath(_absolute(value))
     return value
 
 

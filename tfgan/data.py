@@ -61,6 +61,8 @@ import tensorflow as tf
 __all__ = [
     "IMAGE_EXTENSIONS",
     "ImageFolderIndex",
+    "check_image_folder",
+    "check_mnist",
     "class_names",
     "image_folder",
     "mnist",
@@ -371,6 +373,41 @@ def _mnist_from_tfds(split: str):
     return np.concatenate(images), np.concatenate(labels)
 
 
+def check_mnist(data_dir=None) -> None:
+    """Checks that :func:`mnist` will find the training split, without building a pipeline.
+
+    For command-line tools that must fail before they write anything: with ``data_dir`` the
+    files are read (a second or less); without it, tfds must hold MNIST already or be able to
+    reach its download server (checked in at most a few seconds).
+
+    Args:
+        data_dir: as for :func:`mnist`.
+
+    Raises:
+        FileNotFoundError: ``data_dir`` missing or without MNIST files; or no ``data_dir`` and
+            tfds can neither find nor download MNIST (the message names ``--data_dir``).
+        ValueError: ``data_dir`` holds files that are not MNIST in a known layout.
+    """
+    if data_dir is not None:
+        _mnist_from_files(data_dir, "train")
+        return
+    try:
+        import tensorflow_datasets as tfds
+    except ImportError as e:  # pragma: no cover - tfds is a declared dependency
+        raise _offline_error(f"tensorflow_datasets is not importable: {e}") from e
+    absl_logger = logging.getLogger("absl")  # tfds warns there about half-downloaded data
+    level = absl_logger.level
+    absl_logger.setLevel(logging.ERROR)
+    try:
+        prepared = tfds.builder("mnist").is_prepared()
+    except Exception:  # pylint: disable=broad-except  (any tfds failure: not usable offline)
+        prepared = False
+    finally:
+        absl_logger.setLevel(level)
+    if not prepared and not _can_reach(*_TFDS_HOST):
+        raise _offline_error(f"{_TFDS_HOST[0]} is unreachable")
+
+
 def mnist(split="train", *, batch_size=64, image_size=28, with_labels=False, data_dir=None,
           shuffle=True, seed=None, repeat=False, drop_remainder=True, cache=None,
           input_context=None) -> tf.data.Dataset:
@@ -601,6 +638,42 @@ def scan_image_folder(path, *, with_labels=False, validate=True) -> ImageFolderI
                          f"decoded; nothing to train on.")
     return ImageFolderIndex(root=root, paths=paths, labels=labels, class_names=names,
                             skipped=skipped)
+
+
+def _decodes(path: str) -> bool:
+    """Whether the pipeline's decoder reads ``path`` (one eager decode)."""
+    try:
+        _decode_image(tf.constant(path))
+    except tf.errors.OpError:
+        return False
+    return True
+
+
+def check_image_folder(path, *, with_labels=False) -> int:
+    """Checks quickly that :func:`image_folder` has something to train on.
+
+    Lists the image files (as :func:`scan_image_folder` does) and decodes them one at a time
+    until one succeeds, so a healthy folder costs one decode however large it is; the full
+    scan that drops undecodable files still happens when the pipeline is built. For
+    command-line tools that must fail before they write anything.
+
+    Args:
+        path: the image folder.
+        with_labels: label by first-level subfolder (see :func:`class_names`).
+
+    Returns:
+        The number of image files found (decodable or not).
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist or is not a directory.
+        ValueError: no image files (or, with labels, no class subfolders), or none of them
+            decodable.
+    """
+    index = scan_image_folder(path, with_labels=with_labels, validate=False)
+    if not any(_decodes(p) for p in index.paths):
+        raise ValueError(f"None of the {len(index)} image files under {index.root!r} can be "
+                         f"decoded; nothing to train on.")
+    return len(index)
 
 
 def _resize_and_center_crop(image: tf.Tensor, size: int) -> tf.Tensor:

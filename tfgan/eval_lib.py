@@ -1,4 +1,4 @@
-"""Sample quality of trained generators: the library behind ``bin/evaluate.py``.
+"""Sample quality of trained generators: the library behind ``tfgan-evaluate``.
 
 ``evaluate_model`` measures FID, KID and the Inception score ("MNIST score" with the packaged
 MNIST classifier) of a trained generator against held-out real images, and the class accuracy
@@ -13,7 +13,7 @@ of a conditional MNIST generator, and writes them to a JSON file::
     # {'fid': ..., 'kid': ..., 'kid_std': ..., 'inception_score': ..., 'step': 3000,
     #  'output': 'runs/dcgan/eval_3000.json', ...}   (+ 'class_accuracy' for a cGAN)
 
-What is evaluated (``load_model``): a work directory of ``bin/train.py`` (its ``config.json``
+What is evaluated (``load_model``): a work directory of ``tfgan-train`` (its ``config.json``
 and the latest checkpoint, or ``step``), a SavedModel written by ``tfgan.export`` or a base
 export directory (its highest version, or version ``step``). An export inside a work
 directory (``<workdir>/export/<step>``, ``<workdir>/best_export/<step>``) finds the run's
@@ -140,7 +140,7 @@ def load_model(model_dir: str, step: Optional[int] = None) -> LoadedModel:
             path = export_lib.resolve_version_path(model_dir)
         except FileNotFoundError as e:
             raise ModelNotFoundError(
-                f"{model_dir} is neither a work directory of bin/train.py (config.json, "
+                f"{model_dir} is neither a work directory of tfgan-train (config.json, "
                 "checkpoints/), a SavedModel, nor a directory of numbered SavedModel "
                 "versions") from e
     sampler = train_lib.Sampler.from_export(path)

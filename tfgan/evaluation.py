@@ -707,12 +707,25 @@ class ActivationStats:
         return int(self.features.shape[0])
 
     def save(self, path: str) -> None:
-        """Writes the statistics to ``path`` (``.npz``, uncompressed)."""
+        """Writes the statistics to ``path`` (``.npz``, uncompressed), creating its folder.
+
+        The file is written beside ``path`` and renamed into place, so an existing file is
+        replaced only by a complete one.
+        """
         arrays = {"features": self.features, "mu": self.mu, "sigma": self.sigma}
         if self.logits is not None:
             arrays["logits"] = self.logits
-        with open(path, "wb") as f:
-            np.savez(f, **arrays)
+        path = os.fspath(path)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        tmp = f"{path}.tmp-{os.getpid()}"
+        try:
+            with open(tmp, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
 
     @classmethod
     def load(cls, path: str) -> "ActivationStats":

@@ -3,7 +3,10 @@
 ``export_generator(gan, export_dir)`` writes ``<export_dir>/<version>/``, the numbered layout
 TensorFlow Serving watches (the version defaults to the training step, ``gan.batches_seen``).
 The SavedModel holds the generator (and the discriminator when the ``score`` signature is
-exported) behind explicit signatures; it needs neither tfgan nor Keras to load:
+exported) behind explicit signatures. It is written with ``keras.export.ExportArchive``, which
+tracks the networks' variables, so it needs neither tfgan nor Keras to load and loads in every
+SavedModel loader: TensorFlow Serving, ``saved_model_cli run``, the TF1 session loader
+(``tf.compat.v1.saved_model.loader.load``) and ``tf.saved_model.load``:
 
 ``serving_default``
     Inputs: ``z`` float32 ``[batch, latent_dim]``, plus ``label`` int32 ``[batch]`` (class ids
@@ -44,6 +47,7 @@ import shutil
 import uuid
 from typing import Any, Dict, Optional, Sequence
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -89,68 +93,96 @@ def _check_labels(label, num_classes):
         return tf.identity(label)
 
 
-class _GeneratorExport(tf.Module):
-    """The object saved: the networks and the signature functions, nothing else.
+def _signature_specs(latent_dim: int, num_classes: Optional[int], image_shape: Sequence[int]):
+    """``(serving_default specs, score specs)``: the inputs of each signature, in order.
 
-    Only the generator (and, for the ``score`` signature, the discriminator) is tracked, so
-    optimizer slots, metrics and the GAN's own state stay out of the SavedModel.
+    Args:
+        latent_dim: size of ``z``.
+        num_classes: number of classes of a conditional GAN, or None.
+        image_shape: ``(H, W, C)``.
+
+    Returns:
+        Two lists of ``tf.TensorSpec``: ``[z [batch, latent_dim] float32 (, label [batch]
+        int32)]`` and ``[images [batch, H, W, C] float32 (, label [batch] int32)]``.
     """
+    z_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="z")
+    images_spec = tf.TensorSpec([None, *image_shape], tf.float32, name="images")
+    if num_classes is None:
+        return [z_spec], [images_spec]
+    label_spec = tf.TensorSpec([None], tf.int32, name="label")
+    return [z_spec, label_spec], [images_spec, label_spec]
 
-    def __init__(self, generator, discriminator, latent_dim: int,
-                 num_classes: Optional[int], image_shape: Sequence[int]):
-        super().__init__(name="tfgan_generator_export")
-        self.generator = generator
-        self._num_classes = num_classes
-        z_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="z")
-        label_spec = tf.TensorSpec([None], tf.int32, name="label")
-        images_spec = tf.TensorSpec([None, *image_shape], tf.float32, name="images")
 
-        # Signature input keys are the Python argument names, hence one function per arity.
-        if num_classes is None:
-            def generate(z):
-                return self._generate(z, None)
+def _generate_fn(generator, num_classes: Optional[int]):
+    """The ``serving_default`` function: ``z [batch, latent_dim] (, label [batch])`` to images.
 
-            def score(images):
-                return self._score(images, None)
-
-            generate_specs, score_specs = [z_spec], [images_spec]
-        else:
-            def generate(z, label):
-                return self._generate(z, label)
-
-            def score(images, label):
-                return self._score(images, label)
-
-            generate_specs, score_specs = [z_spec, label_spec], [images_spec, label_spec]
-
-        self.generate = tf.function(generate, input_signature=generate_specs)
-        if discriminator is not None:
-            self.discriminator = discriminator
-            self.score = tf.function(score, input_signature=score_specs)
-
-    def signature_functions(self):
-        """``{signature name: tf.function}`` for ``tf.saved_model.save``."""
-        functions = {SERVING_SIGNATURE: self.generate}
-        if hasattr(self, "discriminator"):
-            functions[SCORE_SIGNATURE] = self.score
-        return functions
-
-    def _generate(self, z, label):
+    Returns a plain function whose argument names (``z``, ``label``) become the signature's
+    input keys, hence one function per arity. Its outputs: ``images`` float32
+    ``[batch, H, W, C]`` in ``[-1, 1]`` and ``images_uint8`` uint8 ``[batch, H, W, C]``.
+    """
+    def generate(z, label):
         if label is not None:
-            label = _check_labels(label, self._num_classes)
-        images = self.generator(_network_inputs(z, label), training=False)
+            label = _check_labels(label, num_classes)
+        images = generator(_network_inputs(z, label), training=False)
         # The library's generators end in a float32 tanh; cast and clip anyway so the
         # documented contract (float32 in [-1, 1]) holds for any generator and dtype policy.
         images = tf.clip_by_value(tf.cast(images, tf.float32), -1.0, 1.0)
         return {"images": images, "images_uint8": _to_uint8(images)}
 
-    def _score(self, images, label):
+    def serving_default(z):
+        return generate(z, None)
+
+    def serving_default_conditional(z, label):
+        return generate(z, label)
+
+    return serving_default if num_classes is None else serving_default_conditional
+
+
+def _score_fn(discriminator, num_classes: Optional[int]):
+    """The ``score`` function: ``images [batch, H, W, C] (, label [batch])`` to ``score``.
+
+    ``score`` is float32 ``[batch]``: the discriminator's logits in inference mode.
+    """
+    def score_images(images, label):
         if label is not None:
-            label = _check_labels(label, self._num_classes)
-        logits = self.discriminator(_network_inputs(images, label), training=False)
+            label = _check_labels(label, num_classes)
+        logits = discriminator(_network_inputs(images, label), training=False)
         # [batch, 1] (or [batch]) logits to [batch]; fails loudly for any other shape.
         logits = tf.reshape(tf.cast(logits, tf.float32), [tf.shape(images)[0]])
         return {"score": logits}
+
+    def score(images):
+        return score_images(images, None)
+
+    def score_conditional(images, label):
+        return score_images(images, label)
+
+    return score if num_classes is None else score_conditional
+
+
+def _build_archive(generator, discriminator, latent_dim: int, num_classes: Optional[int],
+                   image_shape: Sequence[int]):
+    """A ``keras.export.ExportArchive`` holding the networks and the signatures.
+
+    The archive tracks the networks' variables itself, so the SavedModel loads in TensorFlow
+    Serving's session loader (``tf.compat.v1.saved_model.loader.load``, ``saved_model_cli
+    run``) as well as with ``tf.saved_model.load``. Only the generator (and, for the ``score``
+    signature, the discriminator) is tracked: optimizer slots, metrics and the GAN's own state
+    stay out of the SavedModel.
+
+    Returns:
+        ``(archive, {signature name: tf.function})``.
+    """
+    generate_specs, score_specs = _signature_specs(latent_dim, num_classes, image_shape)
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    functions = {SERVING_SIGNATURE: archive.add_endpoint(
+        SERVING_SIGNATURE, _generate_fn(generator, num_classes), input_signature=generate_specs)}
+    if discriminator is not None:
+        archive.track(discriminator)
+        functions[SCORE_SIGNATURE] = archive.add_endpoint(
+            SCORE_SIGNATURE, _score_fn(discriminator, num_classes), input_signature=score_specs)
+    return archive, functions
 
 
 def _probe_image_shape(generator, latent_dim: int, num_classes: Optional[int]):
@@ -201,6 +233,34 @@ def _remove_tree(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
+def check_export_dir(export_dir: str) -> None:
+    """Checks that ``export_dir`` is a directory or can be created as one.
+
+    Called by ``export_generator`` before anything is written, and by the command-line tools
+    before training so that a bad ``--export_dir`` fails in a second, not after training.
+
+    Args:
+        export_dir: the base export directory (need not exist).
+
+    Raises:
+        NotADirectoryError: ``export_dir``, or the nearest of its parents that exists, is not
+            a directory, so no version directory can be made under it.
+    """
+    target = os.path.abspath(os.path.expanduser(os.fspath(export_dir)))
+    path = target
+    while not os.path.exists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return
+        path = parent
+    if os.path.isdir(path):
+        return
+    consequence = "" if path == target else f", so {target} cannot be created"
+    raise NotADirectoryError(
+        f"{path} is a file, not a directory{consequence}; an export directory holds one "
+        "numbered subdirectory per version")
+
+
 def export_generator(gan,
                      export_dir: str,
                      version: Optional[int] = None,
@@ -242,6 +302,7 @@ def export_generator(gan,
 
     Raises:
         FileExistsError: ``<export_dir>/<version>`` exists and ``overwrite`` is False.
+        NotADirectoryError: ``export_dir`` (or a parent) is a file.
         ValueError: for an invalid version or a generator that does not return
             ``[batch, H, W, C]`` images.
     """
@@ -257,6 +318,7 @@ def export_generator(gan,
             raise ValueError("include_discriminator_score=True needs gan.discriminator")
 
     export_dir = os.path.abspath(os.fspath(export_dir))
+    check_export_dir(export_dir)
     final_path = os.path.join(export_dir, str(version))
     if os.path.exists(final_path) and not overwrite:
         raise FileExistsError(f"version {version} already exists at {final_path}; pass "
@@ -266,8 +328,8 @@ def export_generator(gan,
     # The weight average when the GAN keeps one (tfgan.GAN's sampling_generator).
     generator = getattr(gan, "sampling_generator", gan.generator)
     image_shape = _probe_image_shape(generator, latent_dim, num_classes)
-    module = _GeneratorExport(generator, discriminator, latent_dim, num_classes,
-                              image_shape)
+    archive, signatures = _build_archive(generator, discriminator, latent_dim, num_classes,
+                                         image_shape)
 
     # os.mkdir honours the umask (tempfile.mkdtemp would leave the version directory 0700,
     # unreadable by a server running as another user); the random suffix keeps concurrent
@@ -275,8 +337,7 @@ def export_generator(gan,
     tmp_path = _unique_sibling(export_dir, _TMP_PREFIX, version)
     os.mkdir(tmp_path)
     try:
-        signatures = module.signature_functions()
-        tf.saved_model.save(module, tmp_path, signatures=signatures)
+        archive.write_out(tmp_path, verbose=False)
         metadata = _metadata(gan, version, image_shape, signatures)
         os.makedirs(os.path.join(tmp_path, METADATA_DIR), exist_ok=True)
         with open(os.path.join(tmp_path, METADATA_DIR, METADATA_FILE), "w") as f:
@@ -537,3 +598,37 @@ def load_generator(path: str) -> ExportedGenerator:
         ValueError: the SavedModel has no ``serving_default`` signature.
     """
     return ExportedGenerator(resolve_version_path(path))
+
+
+def is_export_of(gan, path: str, num: int = 4, atol: float = 1e-4) -> bool:
+    """Whether the SavedModel at ``path`` holds ``gan``'s generator (the one it samples from).
+
+    Compares the metadata (latent size, classes, image shape) and the images both generate
+    from the same ``num`` latent vectors (and labels) in inference mode. Used to tell an
+    export that already exists from one of another checkpoint or run.
+
+    Args:
+        gan: a ``tfgan.GAN`` (``sampling_generator``, ``latent_dim``, ``num_classes``).
+        path: a SavedModel directory or a base export directory (its highest version).
+        num: number of latent vectors compared.
+        atol: the largest absolute difference of pixels in ``[-1, 1]`` still "the same" (the
+            SavedModel's graph optimisations may reorder float32 arithmetic).
+
+    Returns:
+        True when the export generates the same images as ``gan``.
+
+    Raises:
+        FileNotFoundError: no SavedModel at or under ``path``.
+    """
+    exported = load_generator(path)
+    num_classes = gan.num_classes
+    if (exported.latent_dim != int(gan.latent_dim) or exported.num_classes != num_classes):
+        return False
+    generator = getattr(gan, "sampling_generator", gan.generator)
+    z = np.random.default_rng(0).standard_normal((num, exported.latent_dim)).astype(np.float32)
+    labels = None if num_classes is None else (np.arange(num) % num_classes).astype(np.int32)
+    expected = generator(_network_inputs(tf.constant(z), labels), training=False)
+    expected = np.clip(np.asarray(tf.cast(expected, tf.float32)), -1.0, 1.0)
+    if tuple(expected.shape[1:]) != tuple(exported.image_shape):
+        return False
+    return bool(np.max(np.abs(exported(z, labels) - expected)) <= atol)

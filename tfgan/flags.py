@@ -1,4 +1,4 @@
-"""Command-line flags of ``bin/train.py``: the only module of the library that reads absl flags.
+"""Flags of ``tfgan-train`` (``bin/train.py``); the only library module that reads absl flags.
 
 ``define_flags()`` defines one flag per ``tfgan.config.Config`` field (same name, same default)
 plus ``--workdir`` and ``--overwrite``; ``config_from_flags(FLAGS)`` turns the parsed values into

@@ -163,6 +163,7 @@ def build_dataset(config: config_lib.Config, *, seed: Optional[int] = None,
         ConfigError: a folder whose class subfolders do not match ``--num_classes``.
     """
     seed = config.seed if seed is None else seed
+    _check_class_count(config)
     common = dict(batch_size=config.batch_size, with_labels=config.conditional, seed=seed,
                   repeat=repeat, drop_remainder=True, input_context=input_context)
     if config.dataset == "mnist":
@@ -170,18 +171,43 @@ def build_dataset(config: config_lib.Config, *, seed: Optional[int] = None,
                               data_dir=config.data_dir or None, cache=config.cache or None,
                               shuffle=True, **common)
     if config.dataset == "folder":
-        if config.conditional:
-            found = len(data_lib.class_names(config.data_dir))
-            if found != config.num_classes:
-                raise config_lib.ConfigError(
-                    f"--num_classes={config.num_classes} but --data_dir={config.data_dir} has "
-                    f"{found} class subfolders")
         return data_lib.image_folder(config.data_dir, image_size=config.image_size,
                                      channels=config.channels, cache=config.cache or None,
                                      shuffle=True, **common)
     return data_lib.synthetic(num_examples=config_lib.SYNTHETIC_EXAMPLES,
                               image_size=config.image_size, channels=config.channels,
                               num_classes=config.num_classes, **common)
+
+
+def _check_class_count(config: config_lib.Config) -> None:
+    """A conditional folder config needs one class subfolder per class."""
+    if config.dataset == "folder" and config.conditional:
+        found = len(data_lib.class_names(config.data_dir))
+        if found != config.num_classes:
+            raise config_lib.ConfigError(
+                f"--num_classes={config.num_classes} but --data_dir={config.data_dir} has "
+                f"{found} class subfolders")
+
+
+def check_data(config: config_lib.Config) -> None:
+    """Checks that the training data can be read, quickly and before anything is written.
+
+    MNIST: the ``--data_dir`` files are read, or without it tfds must hold MNIST or reach its
+    server. Image folders: at least one image decodes (see ``tfgan.data.check_image_folder``)
+    and, when conditional, there is one class subfolder per class.
+
+    Raises:
+        ConfigError: naming ``--data_dir`` and what is wrong with it.
+    """
+    try:
+        if config.dataset == "mnist":
+            data_lib.check_mnist(config.data_dir or None)
+        elif config.dataset == "folder":
+            data_lib.check_image_folder(config.data_dir, with_labels=config.conditional)
+    except (FileNotFoundError, ValueError) as e:
+        where = f"--data_dir={config.data_dir}: " if config.data_dir else ""
+        raise config_lib.ConfigError(f"{where}{e}") from e
+    _check_class_count(config)
 
 
 def make_checkpoint(gan: GAN, include_optimizers: bool = True) -> tf.train.Checkpoint:
@@ -380,13 +406,15 @@ def train_and_evaluate(config: config_lib.Config, workdir: str, overwrite: bool 
             non-finite was saved; the message names the last finite checkpoint).
     """
     started = time.time()
-    config.validate(check_paths=True)
+    # Paths stored absolute: resumable, evaluable and exportable from any directory.
+    config = config.validate(check_paths=True).absolute_paths()
     workdir = os.path.abspath(os.path.expanduser(workdir))
-    os.makedirs(workdir, exist_ok=True)
 
     distribute.set_precision(config.mixed_precision)
     strategy = distribute.get_strategy(config.strategy)
     chief = distribute.is_chief(strategy)
+    check_data(config)  # After the strategy (multi-worker needs it before any op), before writing.
+    os.makedirs(workdir, exist_ok=True)
     # One trainer per work directory; non-chief workers write only to their scratch space.
     lock = workdir_lib.lock(workdir) if chief else None
     try:

@@ -1,0 +1,116 @@
+"""The command-line tools ``tfgan-train``, ``tfgan-generate``, ``tfgan-evaluate``, ``tfgan-export``.
+
+One module per command (``tfgan_cli/train.py`` ...), each with ``define_flags()``,
+``main(argv)`` and ``run()``, the console-script entry point declared in ``setup.cfg``;
+``bin/<command>.py`` and ``python -m tfgan_cli.<command>`` call the same ``run()``. Usage:
+docs/cli.md.
+
+The commands live beside the ``tfgan`` package, not inside it: ``import tfgan`` loads
+TensorFlow and Keras (it registers ``tfgan.GAN`` with Keras so that ``.keras`` files load), and
+a module inside the package could not be imported without it. From here ``--help`` and flag
+errors answer before TensorFlow is loaded.
+
+Conventions shared by the commands (this module):
+
+* Importing a command module has no side effects: flags are defined by ``run()`` (or
+  ``define_flags(flag_values)``), so tests can import several commands into one process.
+* TensorFlow is imported only after the flags are parsed (``tfgan-train`` excepted: its flags
+  list the architectures and losses, which live in modules that need TensorFlow).
+* TensorFlow's C++ start-up log (oneDNN, CUDA and CPU-feature notices, and grappler's
+  ``remapper failed`` errors that do not affect results) is silenced unless the user set
+  ``TF_CPP_MIN_LOG_LEVEL``; ``TF_CPP_MIN_LOG_LEVEL=0 tfgan-train ...`` shows all of it.
+* A bad flag, path or input ends the command with one line ``error: <what> ...`` on stderr
+  and exit status 1, before anything is trained or written.
+"""
+
+import contextlib
+import importlib
+import os
+import sys
+from typing import Callable, Iterable, NoReturn
+
+from absl import app
+from absl import flags
+from absl import logging
+
+_LOG_LEVEL_VARIABLE = "TF_CPP_MIN_LOG_LEVEL"
+
+
+def fail(message) -> NoReturn:
+    """Ends the command with ``error: <message>`` on stderr and exit status 1."""
+    raise SystemExit(f"error: {message}")
+
+
+@contextlib.contextmanager
+def _stderr_discarded():
+    """Points file descriptor 2 at /dev/null (C++ code writes there directly), then back."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_tensorflow() -> None:
+    """Imports TensorFlow without its start-up log, unless ``TF_CPP_MIN_LOG_LEVEL`` is set.
+
+    Level 3 hides the C++ INFO/WARNING/ERROR lines logged while running (e.g. ``E0000 ...
+    remapper failed``, an optimisation pass that gives up on a fused gradient pattern and
+    leaves the graph as it was). The lines TensorFlow writes while being imported, before its
+    log level is read (``All log messages before absl::InitializeLog() ...``, oneDNN and CUDA
+    notices), are discarded by pointing stderr at /dev/null for the import only; an import
+    error is still raised and printed.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    if _LOG_LEVEL_VARIABLE in os.environ:  # The user chose; show what they asked for.
+        importlib.import_module("tensorflow")
+        return
+    os.environ[_LOG_LEVEL_VARIABLE] = "3"
+    with _stderr_discarded():
+        importlib.import_module("tensorflow")
+
+
+def quiet_python_logging() -> None:
+    """absl/TensorFlow Python logging at WARNING unless ``--verbosity`` was given."""
+    if not flags.FLAGS["verbosity"].present:
+        logging.set_verbosity(logging.WARNING)
+
+
+def check_no_arguments(argv) -> None:
+    """Refuses positional arguments (usually a flag typed without ``--``)."""
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+
+
+def run_command(main: Callable, doc: str, flag_names: Iterable[str]) -> None:
+    """Runs ``main`` under ``absl.app.run`` with ``--help`` describing this command.
+
+    absl's ``--help`` lists the flags defined by the ``__main__`` module and prints its
+    docstring; a console script's ``__main__`` is a generated wrapper, so the command's flags
+    are declared key flags of it and its docstring defaults to the command's.
+
+    Args:
+        main: ``main(argv)``.
+        doc: the command's usage text (its module docstring).
+        flag_names: the flags ``--help`` lists.
+    """
+    main_module = sys.modules["__main__"]
+    if not getattr(main_module, "__doc__", None):
+        main_module.__doc__ = doc
+    for name in flag_names:
+        flags.FLAGS.register_key_flag_for_module(sys.argv[0], flags.FLAGS[name])
+    app.run(main)
+
+
+def defined_flags(define: Callable[[], None]) -> list:
+    """Calls ``define()`` and returns the names of the flags it defined."""
+    before = set(flags.FLAGS)
+    define()
+    return sorted(set(flags.FLAGS) - before)
