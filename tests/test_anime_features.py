@@ -160,3 +160,35 @@ def test_features_separate_real_faces_from_blurred_and_shuffled_ones(extractor):
     for name in ("real vs blurred real, sigma 2 px", "real vs 3x3 tile-shuffled real"):
         assert rows[name]["kid"] > 10 * max(floor["kid"], floor["kid_std"]), (name, rows)
         assert rows[name]["fid"] > 5 * floor["fid"], (name, rows)
+
+
+def test_eval_every_and_evaluate_model_on_an_rgb_folder_use_the_anime_features(tmp_path):
+    # A tiny RGB folder run: --eval_extractor=auto resolves to the anime features for
+    # --eval_every, and evaluate_model (bin/evaluate.py) scores against the folder itself.
+    from absl import flags  # pylint: disable=import-outside-toplevel
+    import json  # pylint: disable=import-outside-toplevel
+
+    from tfgan import flags as tfgan_flags  # pylint: disable=import-outside-toplevel
+    from tfgan import train_lib  # pylint: disable=import-outside-toplevel
+
+    _write_folder(tmp_path / "faces", 16, size=16)
+    flag_values = flags.FlagValues()
+    tfgan_flags.define_flags(flag_values)
+    flag_values(["train.py", "--flagfile=" + os.path.join(
+        os.path.dirname(os.path.dirname(__file__)), "configs", "smoke.cfg")])
+    config = tfgan_flags.config_from_flags(flag_values).replace(
+        dataset="folder", data_dir=str(tmp_path / "faces"), channels=3, train_steps=10,
+        eval_every=5, eval_samples=12)
+    workdir = str(tmp_path / "run")
+    train_lib.train_and_evaluate(config, workdir)
+    with open(os.path.join(workdir, "best", "best.json")) as f:
+        best = json.load(f)
+    assert best["extractor"] == "anime" and best["num_real_samples"] == 16
+    assert np.isfinite(best["fid"]) and best["inception_score"] is None
+
+    result = eval_lib.evaluate_model(workdir, num_samples=12, kid_subsets=3,
+                                     kid_subset_size=8, batch_size=6, write=False)
+    assert result["extractor"] == "anime" and result["num_real_samples"] == 16
+    assert str(tmp_path / "faces") in result["real"]
+    assert np.isfinite(result["fid"]) and "inception_score" not in result
+    assert "FID" in eval_lib.format_result(result)

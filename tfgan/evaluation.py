@@ -23,12 +23,19 @@ Feature extractors. Everything that turns images into features follows one contr
 mapping a float32 image batch ``[B, H, W, C]`` in [-1, 1] to ``(features [B, F], logits [B, K])``
 (``logits`` may be None: no Inception score then). :class:`FeatureExtractor` wraps a Keras model
 into one (resizing and grey/RGB conversion included, run in a ``tf.function`` in inference mode
-and always in float32, whatever the global mixed-precision policy). Two are built in:
+and always in float32, whatever the global mixed-precision policy). Three are built in:
 
 * :func:`mnist_extractor` -- a small CNN trained on the MNIST training split and shipped inside
   the package (``tfgan/mnist_classifier/mnist_classifier.weights.h5``, reproduced by
   ``scripts/train_mnist_classifier.py``). Its 128-unit penultimate layer gives "MNIST FID"
   features and its 10 logits the "MNIST score", as TF-GAN's MNIST evaluation does. Works offline.
+* :func:`anime_extractor` -- a small CNN trained on 33,431 96x96 anime faces and shipped inside
+  the package (``tfgan/anime_features/anime_features.weights.h5``, reproduced by
+  ``scripts/train_anime_features.py``): 128 features, no logits, for RGB images of any size
+  (resized to 64x64). Trained on hair colour, eye colour, the rotation of a face and whether
+  it was blurred or noised, so FID/KID on it respond to colours, facial structure and
+  sharpness (``benchmarks/anime_features_check.py`` measures that). Works offline; the default
+  (``"auto"``) for RGB images in ``bin/evaluate.py`` and ``--eval_every``.
 * :func:`inception_v3_extractor` -- ``keras.applications.InceptionV3`` with ImageNet weights:
   2048 pool features and 1000 logits, images resized to 299x299. The weights (92 MB) must be
   downloadable or already in ``~/.keras/models``; offline without them a
@@ -65,7 +72,10 @@ import numpy as np
 import tensorflow as tf
 
 __all__ = [
+    "ANIME_EYE_COLOURS",
     "ANIME_FEATURES_WEIGHTS_FILE",
+    "ANIME_HAIR_COLOURS",
+    "ANIME_QUALITY_CLASSES",
     "ActivationStats",
     "FeatureExtractor",
     "INCEPTION_V3_WEIGHTS_FILE",
@@ -565,10 +575,12 @@ def _build_anime_features_net(dtype=None) -> keras.Model:
     Seven conv3x3-BN-ReLU blocks on ``[B, 64, 64, 3]`` images in [-1, 1] with (filters,
     stride) ``(32, 2), (32, 1), (64, 2), (64, 1), (128, 2), (128, 1), (256, 2)`` (64 -> 4 px),
     global average pooling, dense 128-BN-ReLU (the ReLU is the layer named ``"features"``) and
-    three linear heads on the features: ``"hair"`` (12 hair colours, ``ANIME_HAIR_COLOURS``),
-    ``"eye"`` (11 eye colours, ``ANIME_EYE_COLOURS``) and ``"rotation"`` (4 classes: the image
-    was rotated by 0, 90, 180 or 270 degrees, a self-supervised task that makes the features
-    depend on facial structure, not only on colour). Trained by
+    four linear heads on the features: ``"hair"`` (12 hair colours, ``ANIME_HAIR_COLOURS``),
+    ``"eye"`` (11 eye colours, ``ANIME_EYE_COLOURS``), ``"rotation"`` (4 classes: the face was
+    rotated by 0, 90, 180 or 270 degrees, a self-supervised task that makes the features
+    depend on facial structure, not only on colour) and ``"quality"`` (4 classes,
+    ``ANIME_QUALITY_CLASSES``: clean, mildly or strongly blurred by resampling, or noisy; a
+    self-supervised task that makes them depend on sharpness). Trained by
     ``scripts/train_anime_features.py``.
 
     Args:
@@ -577,7 +589,7 @@ def _build_anime_features_net(dtype=None) -> keras.Model:
 
     Returns:
         A functional ``keras.Model`` from ``[B, 64, 64, 3]`` images to the logits
-        ``[hair [B, 12], eye [B, 11], rotation [B, 4]]``.
+        ``[hair [B, 12], eye [B, 11], rotation [B, 4], quality [B, 4]]``.
     """
     inputs = keras.Input((_ANIME_IMAGE_SIZE, _ANIME_IMAGE_SIZE, 3), name="images")
     x = inputs
@@ -622,8 +634,8 @@ def anime_features_model(weights_path: Optional[str] = None) -> keras.Model:
 
     Returns:
         A ``keras.Model`` from ``[B, 64, 64, 3]`` float32 RGB images in [-1, 1] to the logits
-        ``[hair [B, 12], eye [B, 11], rotation [B, 4]]``; the 128 features are
-        ``model.get_layer("features").output``.
+        ``[hair [B, 12], eye [B, 11], rotation [B, 4], quality [B, 4]]``; the 128 features
+        are ``model.get_layer("features").output``.
 
     Raises:
         FileNotFoundError: The weights file is missing (the message names the script that
@@ -648,10 +660,10 @@ def anime_extractor(weights_path: Optional[str] = None) -> FeatureExtractor:
 
     Images of any size (e.g. the 96x96 faces of the anime DCGAN, or 64x64) are resized to
     64x64 (bilinear, antialiased) and grey images tiled to RGB. The features are the 128
-    post-ReLU units of the penultimate layer, trained to predict hair colour, eye colour and
-    the rotation of a face, so they respond to colours and to facial structure and sharpness.
-    No logits are returned (no Inception score): a colour classifier's confidence says
-    little about sample quality.
+    post-ReLU units of the penultimate layer, trained to predict hair colour, eye colour, the
+    rotation of a face and whether it was blurred or noised, so they respond to colours, facial
+    structure and sharpness. No logits are returned (no Inception score): a colour
+    classifier's confidence says little about sample quality.
 
     Args:
         weights_path: Optional weights file; None: the packaged weights.
@@ -943,7 +955,7 @@ def evaluate_generator(sample_fn, real, extractor, *, num_samples: int = 10_000,
         real: Real images (array, tensor or dataset; see :func:`compute_activations`; at most
             ``num_samples`` are used), or an :class:`ActivationStats` computed once with the
             same extractor by :func:`activation_stats`.
-        extractor: A feature extractor callable, or "mnist" / "inception_v3".
+        extractor: A feature extractor callable, or "mnist" / "anime" / "inception_v3".
         num_samples: Generated images to draw (and real images to use, when ``real`` is not
             cached). 10,000 is the usual choice; FID grows as the sample shrinks.
         batch_size: Images per generator / extractor call.
