@@ -20,7 +20,11 @@ A feature space in which the corruptions are not far above real vs real cannot t
 malformed generator from a good one. ``scripts/train_anime_features.py`` runs the same check
 (:func:`check`) on the network it has just trained, before it writes the weights.
 
-Prints a markdown table (comparison, FID, FID / real-vs-real, KID +- std).
+Prints a markdown table (comparison, FID, FID / real-vs-real, KID +- std). With
+``--floors``, also the real-vs-real floor at the sample sizes a generator is scored with:
+2,000, 5,000 and 10,000 faces against 10,000 others (``bin/evaluate.py`` compares
+``--num_samples`` generated images, 10,000 by default, with up to 10,000 images of the folder;
+``--eval_every`` uses ``--eval_samples``, 2,000 by default): a generator cannot score below it.
 """
 
 from __future__ import annotations
@@ -151,13 +155,46 @@ def check(extractor, images_a: np.ndarray, images_b: np.ndarray, *, batch_size: 
     return rows
 
 
-def format_table(rows: List[Dict[str, float]]) -> str:
-    """The rows of :func:`check` as a markdown table."""
-    lines = ["| comparison | FID | FID / real-vs-real | KID |", "| --- | ---: | ---: | ---: |"]
+def format_table(rows: List[Dict[str, float]], ratio: bool = True) -> str:
+    """The rows of :func:`check` (or :func:`floors`, ``ratio=False``) as a markdown table."""
+    if ratio:
+        lines = ["| comparison | FID | FID / real-vs-real | KID |",
+                 "| --- | ---: | ---: | ---: |"]
+    else:
+        lines = ["| comparison | FID | KID |", "| --- | ---: | ---: |"]
     for row in rows:
-        lines.append(f"| {row['name']} | {row['fid']:.3f} | {row['ratio']:.1f} | "
+        middle = f" {row['ratio']:.1f} |" if ratio else ""
+        lines.append(f"| {row['name']} | {row['fid']:.3f} |{middle} "
                      f"{row['kid']:.4f} ± {row['kid_std']:.4f} |")
     return "\n".join(lines)
+
+
+def floors(extractor, reference: np.ndarray, others: np.ndarray, sizes=(2000, 5000, 10000),
+           *, seed: int = 0) -> List[Dict[str, float]]:
+    """Real-vs-real FID and KID of the first ``n`` of ``others`` against ``reference``.
+
+    Args:
+        extractor: A feature extractor.
+        reference: float32 ``[R, H, W, 3]`` in [-1, 1].
+        others: float32 ``[M, H, W, 3]``, disjoint from ``reference``.
+        sizes: The ``n`` to measure (clipped to M).
+        seed: Seed of the KID subsets.
+
+    Returns:
+        One dict per size: ``name``, ``fid``, ``kid``, ``kid_std``.
+    """
+    from tfgan import evaluation  # pylint: disable=import-outside-toplevel
+
+    ref = evaluation.compute_activations(extractor, reference, batch_size=500)[0]
+    feats = evaluation.compute_activations(extractor, others, batch_size=500)[0]
+    rows = []
+    for n in sizes:
+        n = min(n, len(feats))
+        kid, kid_std = evaluation.kernel_inception_distance(ref, feats[:n], seed=seed)
+        rows.append({"name": f"real vs real, {n} vs {len(ref)}",
+                     "fid": evaluation.frechet_distance(ref, feats[:n]), "kid": kid,
+                     "kid_std": kid_std})
+    return rows
 
 
 def load_folder_sample(data_dir: str, num_images: int, image_size: int, seed: int
@@ -173,7 +210,8 @@ def load_folder_sample(data_dir: str, num_images: int, image_size: int, seed: in
     index = data.scan_image_folder(data_dir)
     if len(index) < num_images:
         raise ValueError(f"{data_dir} has {len(index)} decodable images; {num_images} needed.")
-    chosen = np.random.default_rng(seed).choice(len(index), num_images, replace=False)
+    # A prefix of one seeded permutation: the first n images do not depend on num_images.
+    chosen = np.random.default_rng(seed).permutation(len(index))[:num_images]
     sample = data.ImageFolderIndex(root=index.root, paths=[index.paths[i] for i in chosen],
                                    labels=None, class_names=[], skipped=[])
     batches = data.image_folder(sample, batch_size=500, image_size=image_size, channels=3,
@@ -190,6 +228,8 @@ def main(argv=None) -> int:
     parser.add_argument("--weights", default=None,
                         help="a .weights.h5 (default: the one shipped in tfgan)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--floors", action="store_true",
+                        help="also real vs real at 2,000 / 5,000 / 10,000 vs 10,000 faces")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, ROOT)
@@ -197,16 +237,21 @@ def main(argv=None) -> int:
 
     started = time.time()
     extractor = evaluation.anime_extractor(args.weights)
-    images = load_folder_sample(args.data_dir, 2 * args.num_samples, args.image_size,
-                                args.seed)
+    total = max(2 * args.num_samples, 20_000 if args.floors else 0)
+    images = load_folder_sample(args.data_dir, total, args.image_size, args.seed)
     loaded = time.time() - started
-    rows = check(extractor, images[:args.num_samples], images[args.num_samples:],
-                 seed=args.seed)
+    rows = check(extractor, images[:args.num_samples],
+                 images[args.num_samples:2 * args.num_samples], seed=args.seed)
     print(f"{args.num_samples} vs {args.num_samples} disjoint faces of {args.data_dir} at "
           f"{args.image_size} px, anime features ({extractor.feature_dim}-d), "
           f"weights {args.weights or evaluation.anime_features_weights_path()}; "
           f"{loaded:.0f} s to read, {time.time() - started - loaded:.0f} s to measure\n")
     print(format_table(rows))
+    if args.floors:
+        print("\nThe real-vs-real floor by sample size (a seeded sample of 10,000 faces as "
+              "the reference, the first n of 10,000 others):\n")
+        print(format_table(floors(extractor, images[:10_000], images[10_000:20_000],
+                                  seed=args.seed), ratio=False))
     return 0
 
 

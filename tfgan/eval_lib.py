@@ -22,8 +22,9 @@ config two levels up, and with it the data set.
 The real side (``real_images``): the MNIST test split at the generator's image size for
 ``--dataset=mnist`` (the default when nothing is known about the run), held-out random
 images for ``synthetic`` (tests), and a seeded random sample of the training folder itself
-for ``folder`` (it has no test split), read by the training pipeline at the generator's size. Generated images come from a fixed latent stream (``seed``), with balanced
-labels for a conditional generator (``tfgan.callbacks.generator_sample_fn``).
+for ``folder`` (it has no test split), read by the training pipeline at the generator's size.
+Generated images come from a fixed latent stream (``seed``), with balanced labels for a
+conditional generator (``tfgan.callbacks.generator_sample_fn``).
 
 The extractor ``"auto"`` is the packaged MNIST classifier for 1-channel images and the
 packaged anime-face network (``"anime"``) for RGB ones; ``"inception_v3"`` works when its
