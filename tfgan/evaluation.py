@@ -560,6 +560,7 @@ def mnist_extractor(weights_path: Optional[str] = None) -> FeatureExtractor:
             name="mnist_extractor")
     return FeatureExtractor(model, image_size=_MNIST_IMAGE_SIZE, channels=1, name="mnist")
 
+
 # The anime network's convolutions: (filters, stride) of each conv3x3-BN-ReLU block.
 _ANIME_CONV_BLOCKS = ((32, 2), (32, 1), (64, 2), (64, 1), (128, 2), (128, 1), (256, 2))
 _ANIME_FEATURE_DIM = 128
