@@ -114,9 +114,10 @@ def test_eval_flags_validate_and_may_change_on_resume():
     with pytest.raises(config_lib.ConfigError, match="--eval_extractor must be one of"):
         smoke_config(eval_extractor="vgg").validate()
     with pytest.raises(config_lib.ConfigError,
-                       match="--eval_every on RGB images .* needs --eval_extractor=inception_v3"):
-        smoke_config(channels=3, eval_every=5).validate()
-    smoke_config(channels=3, eval_every=0).validate()  # off: no extractor needed
+                       match="--eval_every on RGB images .* got --eval_extractor=mnist"):
+        smoke_config(channels=3, eval_every=5, eval_extractor="mnist").validate()
+    smoke_config(channels=3, eval_every=5).validate()  # auto: the anime-face features
+    smoke_config(channels=3, eval_every=0, eval_extractor="mnist").validate()  # off
 
 
 def test_generator_sample_fn_balances_labels_and_continues_the_stream():

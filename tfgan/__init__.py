@@ -8,7 +8,7 @@ The public API::
     tfgan.export_generator         the generator as a TensorFlow Serving SavedModel (atomic)
     tfgan.load_generator           load such an export with TensorFlow alone
     tfgan.callbacks                SampleGrid, MetricsLogger, ... for your own fit()
-    tfgan.evaluation               FID / KID / Inception score; the packaged MNIST classifier
+    tfgan.evaluation               FID / KID / Inception score; MNIST and anime-face features
     tfgan.data                     mnist() / image_folder() / synthetic(): tf.data pipelines in [-1, 1]
     tfgan.augment                  diff_augment(): DiffAugment (color, translation, cutout)
 """

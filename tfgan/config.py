@@ -55,8 +55,9 @@ PRECISIONS = distribute.PRECISIONS
 OPTIMIZERS = ("adam", "rmsprop")
 NORMS = ("auto",) + tuple(networks.NORMALIZATIONS)
 # Feature extractors for --eval_every: "auto" is the packaged MNIST classifier for 1-channel
-# images; RGB images need "inception_v3" named explicitly (its weights, minutes on a CPU).
-EVAL_EXTRACTORS = ("auto", "mnist", "inception_v3")
+# images and the packaged anime-face network for RGB ones; "inception_v3" needs its ImageNet
+# weights (and minutes on a CPU).
+EVAL_EXTRACTORS = ("auto", "mnist", "anime", "inception_v3")
 
 # Fields that may change between runs in the same work directory (see the module docstring).
 RESUMABLE_FIELDS = (
@@ -169,8 +170,11 @@ class Config:
 
     @property
     def resolved_eval_extractor(self) -> str:
-        """The feature extractor ``eval_extractor`` resolves to (``"auto"``: ``"mnist"``)."""
-        return "mnist" if self.eval_extractor == "auto" else self.eval_extractor
+        """The feature extractor ``eval_extractor`` resolves to (``"auto"``: ``"mnist"`` for
+        1-channel images, ``"anime"`` for RGB)."""
+        if self.eval_extractor == "auto":
+            return "mnist" if self.channels == 1 else "anime"
+        return self.eval_extractor
 
     @property
     def class_count(self):
@@ -318,11 +322,11 @@ class Config:
             if self.conditional and self.num_classes != 10:
                 raise ConfigError(f"--num_classes must be 10 for a --conditional model on "
                                   f"--dataset=mnist, got {self.num_classes}")
-        if self.eval_every and self.channels == 3 and self.eval_extractor != "inception_v3":
+        if self.eval_every and self.channels == 3 and self.eval_extractor == "mnist":
             raise ConfigError(
-                f"--eval_every on RGB images (--channels=3) needs "
-                f"--eval_extractor=inception_v3 (the MNIST classifier only judges digits), got "
-                f"--eval_extractor={self.eval_extractor}; or pass --eval_every=0")
+                "--eval_every on RGB images (--channels=3) needs --eval_extractor=auto, anime "
+                "or inception_v3 (the MNIST classifier only judges digits), got "
+                "--eval_extractor=mnist; or pass --eval_every=0")
         if self.eval_every and self.eval_samples < 2:
             raise ConfigError(f"--eval_samples must be at least 2 with --eval_every, got "
                               f"{self.eval_samples}")

@@ -21,14 +21,16 @@ config two levels up, and with it the data set.
 
 The real side (``real_images``): the MNIST test split at the generator's image size for
 ``--dataset=mnist`` (the default when nothing is known about the run), held-out random
-images for ``synthetic`` (tests), and the training folder itself for ``folder`` (it has no
-test split). Generated images come from a fixed latent stream (``seed``), with balanced
-labels for a conditional generator (``tfgan.callbacks.generator_sample_fn``). For a
-conditional generator of 10 classes scored by the MNIST classifier, ``class_accuracy`` is the
-fraction of samples classified as the digit they were generated for (chance: 0.1).
+images for ``synthetic`` (tests), and a seeded random sample of the training folder itself
+for ``folder`` (it has no test split), read by the training pipeline at the generator's size.
+Generated images come from a fixed latent stream (``seed``), with balanced labels for a
+conditional generator (``tfgan.callbacks.generator_sample_fn``). For a conditional generator
+of 10 classes scored by the MNIST classifier, ``class_accuracy`` is the fraction of samples
+classified as the digit they were generated for (chance: 0.1).
 
-The extractor ``"auto"`` is the packaged MNIST classifier for 1-channel images and
-InceptionV3 for RGB ones (its ImageNet weights must be in ``~/.keras/models`` offline).
+The extractor ``"auto"`` is the packaged MNIST classifier for 1-channel images and the
+packaged anime-face network (``"anime"``) for RGB ones; ``"inception_v3"`` works when its
+ImageNet weights are in ``~/.keras/models``.
 """
 
 import json
@@ -57,7 +59,7 @@ __all__ = [
     "score_name",
 ]
 
-EXTRACTORS = ("auto", "mnist", "inception_v3")
+EXTRACTORS = ("auto", "mnist", "anime", "inception_v3")
 EVAL_JSON = "eval_{version}.json"
 # Real images used at most (the MNIST test split has 10,000).
 MAX_REAL_SAMPLES = 10_000
@@ -154,12 +156,12 @@ def load_model(model_dir: str, step: Optional[int] = None) -> LoadedModel:
 
 
 def resolve_extractor(name: str, channels: int) -> str:
-    """``"auto"`` -> ``"mnist"`` for 1 channel, ``"inception_v3"`` for 3; others unchanged."""
+    """``"auto"`` -> ``"mnist"`` for 1 channel, ``"anime"`` for 3; others unchanged."""
     if name not in EXTRACTORS:
         raise ValueError(f"extractor must be one of {', '.join(map(repr, EXTRACTORS))}, got "
                          f"{name!r}")
     if name == "auto":
-        return "mnist" if channels == 1 else "inception_v3"
+        return "mnist" if channels == 1 else "anime"
     return name
 
 
@@ -175,12 +177,13 @@ def real_images(dataset: str = "mnist", *, data_dir: Optional[str] = None,
 
     Args:
         dataset: ``"mnist"`` (the test split), ``"synthetic"`` (random images from another
-            seed than training's) or ``"folder"`` (the training folder: it has no test split).
+            seed than training's) or ``"folder"`` (the training folder, in an order shuffled
+            with ``seed``, so the first N are a random sample: a folder has no test split).
         data_dir: MNIST ``.npz``/directory (None: tfds), or the image folder.
         image_size: the generator's image size (MNIST is resized like the training data).
         channels: the generator's channels (synthetic and folder data).
         batch_size: images per batch.
-        seed: the run's seed (synthetic data use ``seed + 1``).
+        seed: the run's seed (synthetic data use ``seed + 1``; a folder's order).
 
     Returns:
         ``(dataset of image batches in [-1, 1], description)``.
@@ -202,8 +205,11 @@ def real_images(dataset: str = "mnist", *, data_dir: Optional[str] = None,
     if dataset == "folder":
         if not data_dir:
             raise ValueError("the real images of a folder data set need its data_dir")
+        # Shuffled (file names, before decoding) with a fixed seed: the first num_samples
+        # are a random sample of the folder, not its first files in name order.
         images = data_lib.image_folder(data_dir, batch_size=batch_size, image_size=image_size,
-                                       channels=channels, shuffle=False, drop_remainder=False)
+                                       channels=channels, shuffle=True, seed=seed,
+                                       drop_remainder=False)
         return images, f"training images of {data_dir} (a folder has no test split)"
     raise ValueError(f"dataset must be one of {', '.join(map(repr, config_lib.DATASETS))}, "
                      f"got {dataset!r}")
@@ -243,7 +249,8 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
         data_dir: the real data (MNIST ``.npz`` or directory, or image folder); default the
             run's ``data_dir`` when its config is known, else tfds.
         dataset: ``"mnist"``, ``"synthetic"`` or ``"folder"``; default the run's, else MNIST.
-        extractor: ``"auto"``, ``"mnist"`` or ``"inception_v3"`` (see the module docstring).
+        extractor: ``"auto"``, ``"mnist"``, ``"anime"`` or ``"inception_v3"`` (see the
+            module docstring).
         output: the JSON file (None: ``<workdir>/eval_<step>.json``, or
             ``eval_<version>.json`` next to the SavedModel).
         batch_size: images per generator / extractor call.

@@ -28,12 +28,19 @@ Feature extractors. Everything that turns images into features follows one contr
 mapping a float32 image batch ``[B, H, W, C]`` in [-1, 1] to ``(features [B, F], logits [B, K])``
 (``logits`` may be None: no Inception score then). :class:`FeatureExtractor` wraps a Keras model
 into one (resizing and grey/RGB conversion included, run in a ``tf.function`` in inference mode
-and always in float32, whatever the global mixed-precision policy). Two are built in:
+and always in float32, whatever the global mixed-precision policy). Three are built in:
 
 * :func:`mnist_extractor` -- a small CNN trained on the MNIST training split and shipped inside
   the package (``tfgan/mnist_classifier/mnist_classifier.weights.h5``, reproduced by
   ``scripts/train_mnist_classifier.py``). Its 128-unit penultimate layer gives "MNIST FID"
   features and its 10 logits the "MNIST score", as TF-GAN's MNIST evaluation does. Works offline.
+* :func:`anime_extractor` -- a small CNN trained on 33,431 96x96 anime faces and shipped inside
+  the package (``tfgan/anime_features/anime_features.weights.h5``, reproduced by
+  ``scripts/train_anime_features.py``): 128 features, no logits, for RGB images of any size
+  (resized to 64x64). Trained on hair colour, eye colour, the rotation of a face and whether
+  it was blurred or noised, so FID/KID on it respond to colours, facial structure and
+  sharpness (``benchmarks/anime_features_check.py`` measures that). Works offline; the default
+  (``"auto"``) for RGB images in ``bin/evaluate.py`` and ``--eval_every``.
 * :func:`inception_v3_extractor` -- ``keras.applications.InceptionV3`` with ImageNet weights:
   2048 pool features and 1000 logits, images resized to 299x299. The weights (92 MB) must be
   downloadable or already in ``~/.keras/models``; offline without them a
@@ -70,6 +77,10 @@ import numpy as np
 import tensorflow as tf
 
 __all__ = [
+    "ANIME_EYE_COLOURS",
+    "ANIME_FEATURES_WEIGHTS_FILE",
+    "ANIME_HAIR_COLOURS",
+    "ANIME_QUALITY_CLASSES",
     "ActivationStats",
     "FeatureExtractor",
     "INCEPTION_V3_WEIGHTS_FILE",
@@ -79,6 +90,9 @@ __all__ = [
     "activation_stats",
     "class_accuracy",
     "class_accuracy_applies",
+    "anime_extractor",
+    "anime_features_model",
+    "anime_features_weights_path",
     "compute_activations",
     "evaluate_generator",
     "frechet_distance",
@@ -100,6 +114,17 @@ _MNIST_CLASSIFIER_DIR = "mnist_classifier"
 _MNIST_IMAGE_SIZE = 28
 _MNIST_NUM_CLASSES = 10
 _MNIST_FEATURES_LAYER = "features"
+
+#: File name of the packaged anime-face feature network weights, inside ``tfgan/anime_features/``.
+ANIME_FEATURES_WEIGHTS_FILE = "anime_features.weights.h5"
+_ANIME_FEATURES_DIR = "anime_features"
+_ANIME_IMAGE_SIZE = 64
+_ANIME_FEATURES_LAYER = "features"
+#: Hair and eye colour names of the anime network's heads, in logit order (label.csv order).
+ANIME_HAIR_COLOURS = ("orange", "white", "aqua", "gray", "green", "red", "purple", "pink",
+                      "blue", "black", "brown", "blonde")
+ANIME_EYE_COLOURS = ("gray", "black", "orange", "pink", "yellow", "aqua", "purple", "green",
+                     "brown", "red", "blue")
 
 #: File name under which Keras caches the InceptionV3 ImageNet weights (``~/.keras/models/``).
 INCEPTION_V3_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
@@ -583,6 +608,127 @@ def mnist_extractor(weights_path: Optional[str] = None) -> FeatureExtractor:
     return FeatureExtractor(model, image_size=_MNIST_IMAGE_SIZE, channels=1, name="mnist")
 
 
+# The anime network's convolutions: (filters, stride) of each conv3x3-BN-ReLU block.
+_ANIME_CONV_BLOCKS = ((32, 2), (32, 1), (64, 2), (64, 1), (128, 2), (128, 1), (256, 2))
+_ANIME_FEATURE_DIM = 128
+#: Rotation classes of the anime network's self-supervised head: 0, 90, 180, 270 degrees.
+_ANIME_ROTATIONS = 4
+#: Classes of the anime network's self-supervised image-quality head.
+ANIME_QUALITY_CLASSES = ("clean", "mild resampling blur", "strong resampling blur", "noise")
+
+
+def _build_anime_features_net(dtype=None) -> keras.Model:
+    """The anime-face feature network's architecture (random weights).
+
+    Seven conv3x3-BN-ReLU blocks on ``[B, 64, 64, 3]`` images in [-1, 1] with (filters,
+    stride) ``(32, 2), (32, 1), (64, 2), (64, 1), (128, 2), (128, 1), (256, 2)`` (64 -> 4 px),
+    global average pooling, dense 128-BN-ReLU (the ReLU is the layer named ``"features"``) and
+    four linear heads on the features: ``"hair"`` (12 hair colours, ``ANIME_HAIR_COLOURS``),
+    ``"eye"`` (11 eye colours, ``ANIME_EYE_COLOURS``), ``"rotation"`` (4 classes: the face was
+    rotated by 0, 90, 180 or 270 degrees, a self-supervised task that makes the features
+    depend on facial structure, not only on colour) and ``"quality"`` (4 classes,
+    ``ANIME_QUALITY_CLASSES``: clean, mildly or strongly blurred by resampling, or noisy; a
+    self-supervised task that makes them depend on sharpness). Trained by
+    ``scripts/train_anime_features.py``.
+
+    Args:
+        dtype: Keras dtype policy of every layer; None: the global policy (the training script
+            uses ``mixed_bfloat16``), ``"float32"`` for evaluation.
+
+    Returns:
+        A functional ``keras.Model`` from ``[B, 64, 64, 3]`` images to the logits
+        ``[hair [B, 12], eye [B, 11], rotation [B, 4], quality [B, 4]]``.
+    """
+    inputs = keras.Input((_ANIME_IMAGE_SIZE, _ANIME_IMAGE_SIZE, 3), name="images")
+    x = inputs
+    for index, (filters, stride) in enumerate(_ANIME_CONV_BLOCKS, start=1):
+        x = keras.layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False,
+                                dtype=dtype, name=f"conv{index}")(x)
+        x = keras.layers.BatchNormalization(dtype=dtype, name=f"bn{index}")(x)
+        x = keras.layers.ReLU(dtype=dtype, name=f"relu{index}")(x)
+    x = keras.layers.GlobalAveragePooling2D(dtype=dtype, name="pool")(x)
+    x = keras.layers.Dense(_ANIME_FEATURE_DIM, use_bias=False, dtype=dtype, name="dense")(x)
+    x = keras.layers.BatchNormalization(dtype=dtype, name="bn_features")(x)
+    features = keras.layers.ReLU(dtype=dtype, name=_ANIME_FEATURES_LAYER)(x)
+    outputs = [
+        keras.layers.Dense(len(ANIME_HAIR_COLOURS), dtype=dtype, name="hair")(features),
+        keras.layers.Dense(len(ANIME_EYE_COLOURS), dtype=dtype, name="eye")(features),
+        keras.layers.Dense(_ANIME_ROTATIONS, dtype=dtype, name="rotation")(features),
+        keras.layers.Dense(len(ANIME_QUALITY_CLASSES), dtype=dtype, name="quality")(features),
+    ]
+    return keras.Model(inputs, outputs, name="anime_features")
+
+
+def anime_features_weights_path() -> str:
+    """Path of the anime-face feature network weights shipped in the package.
+
+    Returns:
+        ``.../tfgan/anime_features/anime_features.weights.h5`` (it may be missing in a broken
+        install; :func:`anime_features_model` checks).
+    """
+    return os.fspath(importlib.resources.files("tfgan") / _ANIME_FEATURES_DIR
+                     / ANIME_FEATURES_WEIGHTS_FILE)
+
+
+def anime_features_model(weights_path: Optional[str] = None) -> keras.Model:
+    """The packaged anime-face feature network with its heads, in float32 and frozen.
+
+    Trained by ``scripts/train_anime_features.py`` on 96x96 anime faces (its docstring gives
+    the held-out hair and eye colour accuracies and the FID/KID checks).
+
+    Args:
+        weights_path: A ``.weights.h5`` file for :func:`_build_anime_features_net`'s
+            architecture; None: the weights shipped in the package.
+
+    Returns:
+        A ``keras.Model`` from ``[B, 64, 64, 3]`` float32 RGB images in [-1, 1] to the logits
+        ``[hair [B, 12], eye [B, 11], rotation [B, 4], quality [B, 4]]``; the 128 features
+        are ``model.get_layer("features").output``.
+
+    Raises:
+        FileNotFoundError: The weights file is missing (the message names the script that
+            rebuilds it).
+    """
+    path = (os.fspath(weights_path) if weights_path is not None
+            else anime_features_weights_path())
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"Anime feature network weights not found at {path}. They ship with tfgan "
+            f"(tfgan/{_ANIME_FEATURES_DIR}/{ANIME_FEATURES_WEIGHTS_FILE}); reinstall the "
+            f"package or rebuild them with scripts/train_anime_features.py.")
+    with _float32_policy():
+        model = _build_anime_features_net(dtype="float32")
+    model.load_weights(path)
+    model.trainable = False
+    return model
+
+
+def anime_extractor(weights_path: Optional[str] = None) -> FeatureExtractor:
+    """"Anime FID" features from the packaged anime-face network, for RGB images.
+
+    Images of any size (e.g. the 96x96 faces of the anime DCGAN, or 64x64) are resized to
+    64x64 (bilinear, antialiased) and grey images tiled to RGB. The features are the 128
+    post-ReLU units of the penultimate layer, trained to predict hair colour, eye colour, the
+    rotation of a face and whether it was blurred or noised, so they respond to colours, facial
+    structure and sharpness. No logits are returned (no Inception score): a colour
+    classifier's confidence says little about sample quality.
+
+    Args:
+        weights_path: Optional weights file; None: the packaged weights.
+
+    Returns:
+        A :class:`FeatureExtractor` with 128 features and no logits, in float32.
+
+    Raises:
+        FileNotFoundError: The weights file is missing.
+    """
+    network = anime_features_model(weights_path)
+    with _float32_policy():
+        model = keras.Model(network.inputs, network.get_layer(_ANIME_FEATURES_LAYER).output,
+                            name="anime_extractor")
+    return FeatureExtractor(model, image_size=_ANIME_IMAGE_SIZE, channels=3, name="anime")
+
+
 def _keras_models_dir() -> str:
     return os.path.join(os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"),
                                                                    ".keras")), "models")
@@ -644,15 +790,17 @@ def inception_v3_extractor(weights: Optional[str] = "imagenet") -> FeatureExtrac
                             name="inception_v3")
 
 
-_EXTRACTORS = {"mnist": mnist_extractor, "inception_v3": inception_v3_extractor}
+_EXTRACTORS = {"mnist": mnist_extractor, "anime": anime_extractor,
+               "inception_v3": inception_v3_extractor}
 
 
 def get_extractor(extractor: Union[str, Callable]) -> Callable:
     """An extractor by name, or the argument itself if it is already callable.
 
     Args:
-        extractor: "mnist" (:func:`mnist_extractor`), "inception_v3"
-            (:func:`inception_v3_extractor`) or a callable with the extractor contract.
+        extractor: "mnist" (:func:`mnist_extractor`), "anime" (:func:`anime_extractor`),
+            "inception_v3" (:func:`inception_v3_extractor`) or a callable with the extractor
+            contract.
 
     Returns:
         A callable ``images [B, H, W, C] in [-1, 1] -> (features [B, F], logits [B, K] or
@@ -868,7 +1016,7 @@ def evaluate_generator(sample_fn, real, extractor, *, num_samples: int = 10_000,
         real: Real images (array, tensor or dataset; see :func:`compute_activations`; at most
             ``num_samples`` are used), or an :class:`ActivationStats` computed once with the
             same extractor by :func:`activation_stats`.
-        extractor: A feature extractor callable, or "mnist" / "inception_v3".
+        extractor: A feature extractor callable, or "mnist" / "anime" / "inception_v3".
         num_samples: Generated images to draw (and real images to use, when ``real`` is not
             cached). 10,000 is the usual choice; FID grows as the sample shrinks.
         batch_size: Images per generator / extractor call.

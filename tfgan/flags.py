@@ -80,8 +80,9 @@ _HELP = {
     "eval_samples": "Generated images per --eval_every evaluation (FID grows as this "
                     "shrinks: keep it fixed within a run).",
     "eval_extractor": "Features for --eval_every: 'auto' is the packaged MNIST classifier "
-                      "(1-channel images); RGB images need 'inception_v3' (its ImageNet "
-                      "weights must be in ~/.keras/models).",
+                      "for 1-channel images and the packaged anime-face network ('anime') "
+                      "for RGB ones; 'inception_v3' needs its ImageNet weights in "
+                      "~/.keras/models.",
 }
 
 _ENUMS = {

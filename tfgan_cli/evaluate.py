@@ -6,8 +6,10 @@
     tfgan-evaluate --model_dir=runs/dcgan/export/9000 --data_dir=$HOME/.keras/datasets/mnist.npz
 
 Generated images are compared with the MNIST test split at the generator's image size (the
-run's data set when its config.json is known); features and logits come from the MNIST
-classifier shipped with tfgan for 1-channel images and InceptionV3 for RGB. Prints one line
+run's data set when its config.json is known; for an image folder, a seeded random sample of
+up to 10,000 of its images); features (and logits) come from the MNIST classifier shipped with
+tfgan for 1-channel images and from the anime-face network shipped with tfgan for RGB
+(--extractor=inception_v3 if you have its ImageNet weights). Prints one line
 and writes <workdir>/eval_<step>.json (or eval_<version>.json next to the SavedModel).
 """
 
@@ -17,7 +19,7 @@ import tfgan_cli as cli
 
 FLAGS = flags.FLAGS
 
-_EXTRACTORS = ("auto", "mnist", "inception_v3")
+_EXTRACTORS = ("auto", "mnist", "anime", "inception_v3")
 
 
 def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
@@ -35,8 +37,8 @@ def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
     flags.DEFINE_enum("dataset", None, ["mnist", "synthetic", "folder"], "Real data set; "
                       "default: the run's --dataset, else mnist.", **kw)
     flags.DEFINE_string("extractor", "auto", "Feature network: 'auto' (the MNIST classifier "
-                        "for 1-channel images, InceptionV3 for RGB), 'mnist' or "
-                        "'inception_v3'.", **kw)
+                        "for 1-channel images, the anime-face network for RGB), 'mnist', "
+                        "'anime' or 'inception_v3'.", **kw)
     flags.DEFINE_string("output", None, "The JSON file (default: <workdir>/eval_<step>.json, "
                         "or eval_<version>.json next to the SavedModel).", **kw)
     flags.DEFINE_integer("batch_size", 500, "Images per generator / extractor call.", **kw)
