@@ -1,160 +1,157 @@
-"""Sample quality of the six MNIST systems at a fixed wall-clock training budget.
+"""Sample quality of the shipped configs, each trained exactly as the README shows.
 
-    python benchmarks/quality.py --data_dir=../shared/data/mnist/mnist.npz --minutes=5 \
-        --grids_dir=docs/quality
+    python benchmarks/quality.py --data_dir=../shared/data/mnist/mnist.npz \
+        --anime_dir=/data/anime/faces --grids_dir=docs/quality
 
-Trains each of configs/{gan,dcgan,cgan,lsgan,wgan,wgangp}.cfg from scratch, one after the
-other, for ``--minutes`` of wall-clock time (``fit`` time: tracing, sample grids and
-checkpoints included; the config's ``--train_steps`` is lifted so that time is the limit), then
-measures the final generator with ``tfgan.eval_lib.evaluate_model``: ``--num_samples`` images
-(balanced labels for the cGAN) against the 10,000 MNIST test digits, with the MNIST
-classifier shipped in tfgan (FID and KID on its 128 features, the "MNIST score" from its
-logits; 9.78 for the test digits themselves). Prints a markdown table (system, steps,
-minutes, MNIST score, FID, KID, class accuracy of the cGAN, sample grid), also written to ``<workdir>/quality.md`` with
-the raw numbers in ``<workdir>/quality.json``; with ``--grids_dir`` the final sample grid of
-each run is copied to ``<grids_dir>/<system>.png``.
+For each of ``--systems`` (default: the six MNIST configs and ``anime_fast``) this runs, one
+after the other and from scratch, the commands a user types:
 
-Runs share the machine with whatever else is running: compare numbers within one table.
+    python bin/train.py --flagfile=configs/<system>.cfg --workdir=<workdir>/<system> \
+        --data_dir=<data>
+    python bin/evaluate.py --model_dir=<workdir>/<system>/export --num_samples=10000
+
+with nothing added: the config's own steps, evaluations and checkpoints, timed by the wall
+clock of the training command (start-up, data loading, evaluations and exports included).
+``<data>`` is ``--data_dir`` for MNIST configs and ``--anime_dir`` for image-folder configs.
+The final export is scored on ``--num_samples`` images against the run's real data (MNIST: the
+10,000 test digits with the shipped MNIST classifier; anime: a seeded sample of 10,000 faces
+of the folder with the shipped anime-face network). Prints one markdown table (system, steps,
+minutes, MNIST score, FID, KID, class accuracy of the cGAN, sample grid), also written to
+``<workdir>/quality.md`` with the raw numbers in ``<workdir>/quality.json``; with
+``--grids_dir`` the final sample grid of each run is copied to ``<grids_dir>/<system>.png``.
+``--table_only`` rebuilds the table from the runs already in ``<workdir>``.
+
+Time is only comparable with the machine to itself: run nothing else meanwhile.
 """
 
+import glob
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 
 from absl import app
-from absl import flags as absl_flags
-
-import keras
-
-from tfgan import config as config_lib
-from tfgan import eval_lib
-from tfgan import evaluation
-from tfgan import flags as tfgan_flags
-from tfgan import train_lib
+from absl import flags
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SYSTEMS = ("gan", "dcgan", "cgan", "lsgan", "wgan", "wgangp")
-# Large enough that the time budget, not the step count, ends every run.
-UNLIMITED_STEPS = 10_000_000
+MNIST_SYSTEMS = ("gan", "dcgan", "cgan", "lsgan", "wgan", "wgangp")
+SYSTEMS = MNIST_SYSTEMS + ("anime_fast",)
 
-FLAGS = absl_flags.FLAGS
-absl_flags.DEFINE_string("data_dir", os.path.join(ROOT, "..", "shared", "data", "mnist",
-                                                  "mnist.npz"), "MNIST .npz (or a directory "
-                         "holding it).")
-absl_flags.DEFINE_list("systems", list(SYSTEMS), "Configs (configs/<name>.cfg) to train.")
-absl_flags.DEFINE_float("minutes", 5.0, "Wall-clock training budget per system, in minutes.")
-absl_flags.DEFINE_integer("num_samples", 10_000, "Generated images scored per system.")
-absl_flags.DEFINE_string("workdir", "/tmp/tfgan_quality", "Base work directory: one "
-                         "<workdir>/<system> run each (started afresh).")
-absl_flags.DEFINE_string("grids_dir", "", "If set, copy each final sample grid to "
-                         "<grids_dir>/<system>.png.")
-absl_flags.DEFINE_integer("seed", 0, "Training seed (--seed of every config) and evaluation "
-                          "seed.")
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Stops ``fit`` after the first batch that ends ``seconds`` after ``fit`` began."""
-
-    def __init__(self, seconds: float):
-        super().__init__()
-        self.seconds = float(seconds)
-        self.started = None
-        self.elapsed = None
-
-    def on_train_begin(self, logs=None):
-        self.started = time.time()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.elapsed = time.time() - self.started
-        if self.elapsed >= self.seconds:
-            self.model.stop_training = True
+FLAGS = flags.FLAGS
+flags.DEFINE_string("data_dir", os.path.join(ROOT, "..", "shared", "data", "mnist",
+                                             "mnist.npz"),
+                    "MNIST .npz (or a directory holding it) for the MNIST configs.")
+flags.DEFINE_string("anime_dir", None, "Image folder for the folder configs (anime_*).")
+flags.DEFINE_list("systems", list(SYSTEMS), "Configs (configs/<name>.cfg) to train.")
+flags.DEFINE_integer("num_samples", 10_000, "Generated images scored per system.")
+flags.DEFINE_string("workdir", "/tmp/tfgan_quality", "Base work directory: one "
+                    "<workdir>/<system> run each (started afresh).")
+flags.DEFINE_string("grids_dir", "", "If set, copy each final sample grid to "
+                    "<grids_dir>/<system>.png.")
+flags.DEFINE_boolean("table_only", False, "Do not train: rebuild the table from "
+                     "<workdir>/<system>/quality_row.json.")
 
 
-def load_config(system: str) -> config_lib.Config:
-    """``configs/<system>.cfg`` with this benchmark's data, seed and unlimited steps."""
-    values = absl_flags.FlagValues()
-    tfgan_flags.define_flags(values)
-    values(["quality", f"--flagfile={os.path.join(ROOT, 'configs', system + '.cfg')}",
-            f"--data_dir={FLAGS.data_dir}", f"--seed={FLAGS.seed}"])
-    return tfgan_flags.config_from_flags(values).replace(train_steps=UNLIMITED_STEPS,
-                                                         eval_every=0)
+def config_path(system: str) -> str:
+    return os.path.join(ROOT, "configs", system + ".cfg")
 
 
-def train_one(system: str, real) -> dict:
-    """Trains ``system`` for the budget and evaluates its final generator."""
-    config = load_config(system)
+def is_folder_config(system: str) -> bool:
+    with open(config_path(system)) as f:
+        return "--dataset=folder" in f.read().split()
+
+
+def run_logged(command, log_path: str) -> float:
+    """Runs ``command`` with its output appended to ``log_path``; returns its wall seconds."""
+    print("$ " + " ".join(command), flush=True)
+    started = time.time()
+    with open(log_path, "a") as log:
+        code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    seconds = time.time() - started
+    if code:
+        raise SystemExit(f"error: exit {code} after {seconds:.0f} s; see {log_path}")
+    return seconds
+
+
+def train_and_score(system: str) -> dict:
+    """Trains ``configs/<system>.cfg`` as shipped, then scores its final export."""
     workdir = os.path.join(FLAGS.workdir, system)
-    budget = TimeBudget(FLAGS.minutes * 60.0)
-    print(f"\n=== {system}: {FLAGS.minutes:g} minutes ({config.mixed_precision}) ===",
-          flush=True)
-    result = train_lib.train_and_evaluate(config, workdir, overwrite=True, callbacks=[budget])
-    step = result["step"]
-    metrics = eval_lib.evaluate_model(workdir, num_samples=FLAGS.num_samples, real=real,
-                                      seed=FLAGS.seed)
-    print(eval_lib.format_result(metrics), flush=True)
-    grid = os.path.join(workdir, train_lib.SAMPLES_DIR, f"step_{step:07d}.png")
-    shown = grid
+    if os.path.exists(workdir):
+        shutil.rmtree(workdir)
+    os.makedirs(workdir)
+    log = os.path.join(FLAGS.workdir, system + ".log")
+    data = FLAGS.anime_dir if is_folder_config(system) else FLAGS.data_dir
+    seconds = run_logged([sys.executable, "bin/train.py", f"--flagfile=configs/{system}.cfg",
+                          f"--workdir={workdir}", f"--data_dir={data}"], log)
+    output = os.path.join(workdir, "quality_eval.json")
+    run_logged([sys.executable, "bin/evaluate.py", f"--model_dir={workdir}/export",
+                f"--num_samples={FLAGS.num_samples}", f"--output={output}"], log)
+    with open(output) as f:
+        metrics = json.load(f)
+    grid = sorted(glob.glob(os.path.join(workdir, "samples", "step_*.png")))[-1]
     if FLAGS.grids_dir:
         os.makedirs(FLAGS.grids_dir, exist_ok=True)
         shown = os.path.join(FLAGS.grids_dir, f"{system}.png")
         shutil.copyfile(grid, shown)
-    return {
-        "system": system,
-        "config": f"configs/{system}.cfg",
-        "mixed_precision": config.mixed_precision,
-        "steps": step,
-        "minutes": budget.elapsed / 60.0,
-        "steps_per_sec": step / budget.elapsed,
-        "grid": os.path.relpath(shown, ROOT) if FLAGS.grids_dir else shown,
-        **{k: metrics[k] for k in ("fid", "kid", "kid_std", "inception_score",
-                                   "inception_score_std", "num_samples",
-                                   "num_real_samples")},
-        "class_accuracy": metrics.get("class_accuracy"),  # conditional systems only
-    }
+        grid = os.path.relpath(os.path.abspath(shown), ROOT)
+    row = {"system": system, "config": f"configs/{system}.cfg", "steps": metrics["step"],
+           "minutes": seconds / 60.0, "grid": grid, **metrics}
+    with open(os.path.join(workdir, "quality_row.json"), "w") as f:
+        json.dump(row, f, indent=2)
+    print(f"{system}: {row['minutes']:.1f} min, {format_row(row)}", flush=True)
+    return row
+
+
+def _number(value, fmt: str) -> str:
+    return "n/a" if value is None else format(value, fmt)
+
+
+def format_row(r: dict) -> str:
+    score = ("" if r.get("inception_score") is None else
+             f"{r['inception_score']:.2f} ± {_number(r.get('inception_score_std'), '.2f')}")
+    accuracy = r.get("class_accuracy")
+    return (f"| {r['system']} | {r['steps']:,} | {r['minutes']:.1f} | {score} | "
+            f"{r['fid']:.2f} | {r['kid']:.3f} ± {_number(r.get('kid_std'), '.3f')} | "
+            f"{'' if accuracy is None else format(accuracy, '.1%')} | "
+            f"![{r['system']}]({r['grid']}) |")
 
 
 def table(rows) -> str:
     """The markdown table of the results."""
-    lines = ["| system | steps | minutes | MNIST score | FID | KID | class accuracy | samples |",
+    lines = ["| config | steps | minutes | MNIST score | FID | KID | class accuracy | samples |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
-    for r in rows:
-        precision = "" if r["mixed_precision"] == "float32" else f" ({r['mixed_precision']})"
-        accuracy = r.get("class_accuracy")
-        accuracy = "" if accuracy is None else f"{accuracy:.1%}"
-        lines.append(
-            f"| {r['system']}{precision} | {r['steps']:,} | {r['minutes']:.1f} | "
-            f"{r['inception_score']:.2f} ± {r['inception_score_std']:.2f} | {r['fid']:.2f} | "
-            f"{r['kid']:.3f} ± {r['kid_std']:.3f} | {accuracy} | "
-            f"![{r['system']}]({r['grid']}) |")
-    return "\n".join(lines)
+    return "\n".join(lines + [format_row(r) for r in rows])
 
 
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    unknown = [s for s in FLAGS.systems
-               if not os.path.exists(os.path.join(ROOT, "configs", s + ".cfg"))]
+    unknown = [s for s in FLAGS.systems if not os.path.exists(config_path(s))]
     if unknown:
         raise SystemExit(f"error: --systems: no configs/<name>.cfg for {', '.join(unknown)}")
-    if FLAGS.minutes <= 0:
-        raise SystemExit(f"error: --minutes must be positive, got {FLAGS.minutes}")
-    started = time.time()
-    extractor = evaluation.mnist_extractor()
-    real = eval_lib.real_stats(extractor, "mnist", data_dir=FLAGS.data_dir, image_size=28)
-    rows = [train_one(system, real) for system in FLAGS.systems]
+    if not FLAGS.table_only and not FLAGS.anime_dir and any(map(is_folder_config,
+                                                                FLAGS.systems)):
+        raise SystemExit("error: the folder configs need --anime_dir=<image folder> (or leave "
+                         "them out of --systems)")
     os.makedirs(FLAGS.workdir, exist_ok=True)
+    rows = []
+    for system in FLAGS.systems:
+        if FLAGS.table_only:
+            with open(os.path.join(FLAGS.workdir, system, "quality_row.json")) as f:
+                rows.append(json.load(f))
+        else:
+            rows.append(train_and_score(system))
     with open(os.path.join(FLAGS.workdir, "quality.json"), "w") as f:
         json.dump(rows, f, indent=2)
     markdown = table(rows)
     with open(os.path.join(FLAGS.workdir, "quality.md"), "w") as f:
         f.write(markdown + "\n")
-    print(f"\nMNIST, {FLAGS.minutes:g} minutes of training per system, "
-          f"{FLAGS.num_samples:,} samples vs the 10,000 test digits "
-          f"(total {(time.time() - started) / 60:.0f} min):\n")
+    print(f"\nConfigs as shipped, {FLAGS.num_samples:,} samples each (MNIST score, FID and "
+          "KID on the shipped MNIST classifier; anime: FID and KID on the shipped anime-face "
+          "network):\n")
     print(markdown)
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":
