@@ -31,8 +31,10 @@ import keras
 from tfgan import config as config_lib
 from tfgan import eval_lib
 from tfgan import evaluation
-from tfgan import flags as tfgan_flags
 from tfgan import train_lib
+from tfgan import workdir as workdir_lib
+
+import common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SYSTEMS = ("gan", "dcgan", "cgan", "lsgan", "wgan", "wgangp")
@@ -74,12 +76,9 @@ class TimeBudget(keras.callbacks.Callback):
 
 def load_config(system: str) -> config_lib.Config:
     """``configs/<system>.cfg`` with this benchmark's data, seed and unlimited steps."""
-    values = absl_flags.FlagValues()
-    tfgan_flags.define_flags(values)
-    values(["quality", f"--flagfile={os.path.join(ROOT, 'configs', system + '.cfg')}",
-            f"--data_dir={FLAGS.data_dir}", f"--seed={FLAGS.seed}"])
-    return tfgan_flags.config_from_flags(values).replace(train_steps=UNLIMITED_STEPS,
-                                                         eval_every=0)
+    config = common.config_from_file(system, f"--data_dir={FLAGS.data_dir}",
+                                     f"--seed={FLAGS.seed}")
+    return config.replace(train_steps=UNLIMITED_STEPS, eval_every=0)
 
 
 def train_one(system: str, real) -> dict:
@@ -94,7 +93,7 @@ def train_one(system: str, real) -> dict:
     metrics = eval_lib.evaluate_model(workdir, num_samples=FLAGS.num_samples, real=real,
                                       seed=FLAGS.seed)
     print(eval_lib.format_result(metrics), flush=True)
-    grid = os.path.join(workdir, train_lib.SAMPLES_DIR, f"step_{step:07d}.png")
+    grid = os.path.join(workdir, workdir_lib.SAMPLES_DIR, f"step_{step:07d}.png")
     shown = grid
     if FLAGS.grids_dir:
         os.makedirs(FLAGS.grids_dir, exist_ok=True)

@@ -46,7 +46,7 @@ quality head adds, the same check after 2 epochs (about 3 CPU minutes) of each::
 (``--epochs 2 --no_quality`` and ``--epochs 2``): without it the features barely notice blur
 and noise, so they could not tell a blurry generator from a sharp one.
 
-The architecture is ``tfgan.evaluation._build_anime_features_net``; this script only trains
+The architecture is ``tfgan.features._build_anime_features_net``; this script only trains
 it:
 
 * data: every ``<id>.jpg`` of ``--faces`` (33,431 96x96 faces), decoded with TensorFlow as
@@ -249,14 +249,16 @@ def main(argv=None) -> int:
     sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     import anime_features_check  # pylint: disable=import-outside-toplevel
 
+    from tfgan import _io  # pylint: disable=import-outside-toplevel
     from tfgan import evaluation  # pylint: disable=import-outside-toplevel
+    from tfgan import features  # pylint: disable=import-outside-toplevel
 
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
     started = time.time()
     ids, faces = load_faces(args.faces)
     hair, eye = load_labels(args.labels, ids)
-    size = evaluation._ANIME_IMAGE_SIZE  # pylint: disable=protected-access
+    size = features._ANIME_IMAGE_SIZE  # pylint: disable=protected-access
     inputs = to_model_input(faces, size)
     rng = np.random.default_rng(args.seed)
     both = np.flatnonzero((hair >= 0) & (eye >= 0))
@@ -268,7 +270,7 @@ def main(argv=None) -> int:
           flush=True)
 
     keras.config.set_dtype_policy(args.precision)
-    model = evaluation._build_anime_features_net()  # pylint: disable=protected-access
+    model = features._build_anime_features_net()  # pylint: disable=protected-access
     steps_per_epoch = len(train) // args.batch_size
     steps = steps_per_epoch * args.epochs
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -326,7 +328,7 @@ def main(argv=None) -> int:
 
     # Copy the (float32) variables into a float32 model without optimizer, save its weights
     # only, reload them as the package does and measure what ships.
-    clean = evaluation._build_anime_features_net(dtype="float32")  # pylint: disable=W0212
+    clean = features._build_anime_features_net(dtype="float32")  # pylint: disable=W0212
     clean.set_weights(model.get_weights())
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = os.path.join(tmp, evaluation.ANIME_FEATURES_WEIGHTS_FILE)
@@ -381,19 +383,12 @@ def main(argv=None) -> int:
             print("not writing " + args.output + ": " + "; ".join(refusals), file=sys.stderr)
             return 1
         os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-        _copy(tmp_path, args.output)
+        with open(tmp_path, "rb") as f:  # atomically: never half a weights file
+            _io.atomic_write(args.output, f.read())
     print(f"wrote {args.output} ({os.path.getsize(args.output)} bytes); "
           f"{(time.time() - started) / 60:.1f} min in all ({time.process_time() / 60:.1f} CPU "
           f"min)")
     return 0
-
-
-def _copy(src: str, dst: str) -> None:
-    """Copies ``src`` to ``dst`` atomically (write to a sibling, then rename)."""
-    partial = dst + ".partial"
-    with open(src, "rb") as fin, open(partial, "wb") as fout:
-        fout.write(fin.read())
-    os.replace(partial, dst)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ c4ef877bc57e9876e93a77503646be65; other CPUs, thread counts or TensorFlow versio
 in the last bits).
 
 The architecture is
-``tfgan.evaluation._build_mnist_classifier``; this script only trains it:
+``tfgan.features._build_mnist_classifier``; this script only trains it:
 
 * data: the 60,000 training digits of ``mnist.npz`` (``keras.datasets.mnist`` layout), scaled
   to [-1, 1]; the 10,000 test digits are used only for the final report, never for selection;
@@ -78,7 +78,9 @@ def main(argv=None) -> int:
     import keras
     import tensorflow as tf
 
+    from tfgan import _io  # pylint: disable=import-outside-toplevel
     from tfgan import evaluation
+    from tfgan import features
 
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
@@ -107,7 +109,7 @@ def main(argv=None) -> int:
     steps = (len(x_train) // args.batch_size) * args.epochs
 
     keras.config.set_dtype_policy(args.precision)
-    model = evaluation._build_mnist_classifier()
+    model = features._build_mnist_classifier()
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0, steps - steps // 20, warmup_target=args.lr, warmup_steps=steps // 20)
     model.compile(
@@ -121,7 +123,7 @@ def main(argv=None) -> int:
 
     # Copy the (float32) variables into a float32 model without optimizer, save its weights
     # only, reload them as the package does and measure what ships.
-    clean = evaluation._build_mnist_classifier(dtype="float32")
+    clean = features._build_mnist_classifier(dtype="float32")
     clean.set_weights(model.get_weights())
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = os.path.join(tmp, evaluation.MNIST_CLASSIFIER_WEIGHTS_FILE)
@@ -139,17 +141,10 @@ def main(argv=None) -> int:
                   f"{args.output}", file=sys.stderr)
             return 1
         os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-        _copy(tmp_path, args.output)
+        with open(tmp_path, "rb") as f:  # atomically: never half a weights file
+            _io.atomic_write(args.output, f.read())
     print(f"wrote {args.output} ({os.path.getsize(args.output)} bytes)")
     return 0
-
-
-def _copy(src: str, dst: str) -> None:
-    """Copies ``src`` to ``dst`` atomically (write to a sibling, then rename)."""
-    partial = dst + ".partial"
-    with open(src, "rb") as fin, open(partial, "wb") as fout:
-        fout.write(fin.read())
-    os.replace(partial, dst)
 
 
 if __name__ == "__main__":

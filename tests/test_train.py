@@ -4,7 +4,6 @@ One smoke run (module fixture) is shared by the artifact tests; resume, conflict
 conditional runs make their own work directories. Each run takes a few seconds.
 """
 
-import csv
 import glob
 import json
 import os
@@ -14,33 +13,19 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from absl import flags
 
 from tfgan import callbacks as callbacks_lib
 from tfgan import config as config_lib
-from tfgan import flags as tfgan_flags
+from tfgan import plots
 from tfgan import train_lib
+from conftest import read_csv, smoke_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SMOKE_CFG = os.path.join(REPO, "configs", "smoke.cfg")
-
-
-def smoke_config(**changes) -> config_lib.Config:
-    """configs/smoke.cfg as a Config, with changes."""
-    flag_values = flags.FlagValues()
-    tfgan_flags.define_flags(flag_values)
-    flag_values(["train.py", f"--flagfile={SMOKE_CFG}"])
-    return tfgan_flags.config_from_flags(flag_values).replace(**changes)
 
 
 def decode_png(path) -> np.ndarray:
     with open(path, "rb") as f:
         return tf.io.decode_png(f.read()).numpy()
-
-
-def read_csv(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def checkpoint_value(path, key_prefix):
@@ -255,16 +240,6 @@ def test_conditional_run_has_one_grid_row_per_class(tmp_path):
     assert exported.conditional and exported.num_classes == 3
 
 
-def test_image_grid_layout():
-    images = np.stack([np.full((2, 3, 1), v, np.uint8) for v in (10, 20, 30)])
-    grid = callbacks_lib.image_grid(images, cols=2, padding=1, pad_value=0)
-    assert grid.shape == (2 * 3 + 1, 2 * 4 + 1, 1)
-    assert grid[1, 1, 0] == 10 and grid[1, 5, 0] == 20 and grid[4, 1, 0] == 30
-    assert grid[4, 5, 0] == 0  # the empty cell is padding
-    floats = callbacks_lib.to_uint8(np.array([-1.0, 0.0, 1.0, 2.0]))
-    np.testing.assert_array_equal(floats, [0, 128, 255, 255])
-
-
 def test_sample_grid_callback_in_a_users_fit(tmp_path):
     """SampleGrid and MetricsLogger work in a plain fit of a tfgan.GAN."""
     config = smoke_config()
@@ -277,7 +252,7 @@ def test_sample_grid_callback_in_a_users_fit(tmp_path):
     assert sorted(os.listdir(tmp_path / "samples")) == ["step_0000002.png",
                                                         "step_0000003.png"]
     assert [int(r["step"]) for r in read_csv(tmp_path / "m.csv")] == [2, 3]
-    callbacks_lib.plot_loss_curve(str(tmp_path / "m.csv"), str(tmp_path / "curve.png"))
+    plots.plot_loss_curve(str(tmp_path / "m.csv"), str(tmp_path / "curve.png"))
     assert decode_png(str(tmp_path / "curve.png")).ndim == 3
 
 

@@ -19,23 +19,15 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from absl import flags
 
 from tfgan import config as config_lib
 from tfgan import evaluation
-from tfgan import flags as tfgan_flags
 from tfgan import train_lib
 from tfgan import workdir as workdir_lib
+from conftest import smoke_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMOKE_CFG = os.path.join(REPO, "configs", "smoke.cfg")
-
-
-def smoke_config(**changes) -> config_lib.Config:
-    flag_values = flags.FlagValues()
-    tfgan_flags.define_flags(flag_values)
-    flag_values(["train.py", f"--flagfile={SMOKE_CFG}"])
-    return tfgan_flags.config_from_flags(flag_values).replace(**changes)
 
 
 def metric_steps(workdir):
