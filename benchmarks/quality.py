@@ -31,6 +31,7 @@ import keras
 from tfgan import config as config_lib
 from tfgan import eval_lib
 from tfgan import evaluation
+from tfgan import quality
 from tfgan import train_lib
 from tfgan import workdir as workdir_lib
 
@@ -141,7 +142,7 @@ def main(argv):
         raise SystemExit(f"error: --minutes must be positive, got {FLAGS.minutes}")
     started = time.time()
     extractor = evaluation.mnist_extractor()
-    real = eval_lib.real_stats(extractor, "mnist", data_dir=FLAGS.data_dir, image_size=28)
+    real = quality.real_stats(extractor, "mnist", data_dir=FLAGS.data_dir, image_size=28)
     rows = [train_one(system, real) for system in FLAGS.systems]
     os.makedirs(FLAGS.workdir, exist_ok=True)
     with open(os.path.join(FLAGS.workdir, "quality.json"), "w") as f:

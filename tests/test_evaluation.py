@@ -9,6 +9,7 @@ import pytest
 import tensorflow as tf
 
 from tfgan import evaluation
+from conftest import policy
 
 SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared/data/mnist/mnist.npz"
 
@@ -209,12 +210,8 @@ def test_inception_v3_extractor_plumbing_with_random_weights(monkeypatch):
 def test_mnist_classifier_loads_small_float32_weights():
     path = evaluation.mnist_classifier_weights_path()
     assert os.path.isfile(path) and os.path.getsize(path) < 4_000_000
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_bfloat16")  # as during mixed-precision training
-    try:
+    with policy("mixed_bfloat16"):  # as during mixed-precision training
         model = evaluation.mnist_classifier()
-    finally:
-        keras.config.set_dtype_policy(previous)
     assert model.output.shape[-1] == 10 and model.get_layer("features").output.shape[-1] == 128
     assert all(w.dtype == "float32" for w in model.weights)
     assert model.compute_dtype == "float32" and not model.trainable
@@ -320,7 +317,7 @@ def test_evaluate_generator_reports_class_accuracy_only_with_labels():
 def test_class_accuracy_of_a_generator_drawing_real_test_digits(mnist_arrays):
     # A "generator" that returns real test digits of the requested class scores about the
     # classifier's accuracy; one that ignores the request (shuffled classes) scores chance.
-    from tfgan import callbacks  # pylint: disable=import-outside-toplevel
+    from tfgan import sampling  # pylint: disable=import-outside-toplevel
 
     x = mnist_arrays["x_test"][..., None].astype(np.float32) / 127.5 - 1.0
     by_class = [x[mnist_arrays["y_test"] == c] for c in range(10)]
@@ -335,9 +332,9 @@ def test_class_accuracy_of_a_generator_drawing_real_test_digits(mnist_arrays):
     results = {}
     for name, generate in (("faithful", lambda z, labels: digits(labels)),
                            ("shuffled", lambda z, labels: digits(rng.permutation(labels)))):
-        sample_fn = callbacks.generator_sample_fn(generate, latent_dim=2, num_classes=10)
+        sample_fn = sampling.generator_sample_fn(generate, latent_dim=2, num_classes=10)
         results[name] = evaluation.evaluate_generator(
             sample_fn, real, extractor, num_samples=num, batch_size=250, kid_subsets=2,
-            labels=callbacks.balanced_labels(num, 10))["class_accuracy"]
+            labels=sampling.balanced_labels(num, 10))["class_accuracy"]
     assert results["faithful"] >= 0.98
     assert 0.05 <= results["shuffled"] <= 0.16

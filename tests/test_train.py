@@ -17,7 +17,10 @@ import tensorflow as tf
 from tfgan import callbacks as callbacks_lib
 from tfgan import config as config_lib
 from tfgan import plots
+from tfgan import sampling
+from tfgan import task
 from tfgan import train_lib
+from tfgan import workdir as workdir_lib
 from conftest import read_csv, smoke_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,7 +58,7 @@ def test_result_and_config_json(smoke_run):
 
 def test_checkpoints_keep_the_last_few(smoke_run):
     workdir, config, result = smoke_run
-    assert train_lib.checkpoint_steps(workdir) == [10, 20]
+    assert workdir_lib.run_checkpoint_steps(workdir) == [10, 20]
     assert result["checkpoint"].endswith("ckpt-20")
     assert int(checkpoint_value(result["checkpoint"], "batches_seen")) == 20
     names = {name for name, _ in tf.train.list_variables(result["checkpoint"])}
@@ -119,8 +122,8 @@ def test_export_and_restore(smoke_run):
 def test_sampler_top_k_from_gan_and_export(smoke_run):
     workdir, config, result = smoke_run
     gan, _, _ = train_lib.restore_gan(workdir)
-    for sampler in (train_lib.Sampler.from_gan(gan),
-                    train_lib.Sampler.from_export(result["export_path"])):
+    for sampler in (sampling.Sampler.from_gan(gan),
+                    sampling.Sampler.from_export(result["export_path"])):
         images, labels = sampler.sample(3, top_k_of=12, seed=1)
         assert images.shape == (3, 16, 16, 1) and labels is None
         scores = sampler.score(images)
@@ -170,7 +173,7 @@ def test_resume_continues_from_the_saved_step_and_weights(smoke_run, tmp_path):
     steps = [int(r["step"]) for r in read_csv(os.path.join(workdir, "metrics.csv"))]
     assert steps == [5, 10, 15, 20, 25]
     assert sorted(os.listdir(os.path.join(workdir, "export"))) == ["20", "25"]
-    assert train_lib.checkpoint_steps(workdir) == [20, 25]
+    assert workdir_lib.run_checkpoint_steps(workdir) == [20, 25]
     with open(os.path.join(workdir, "config.json")) as f:
         assert json.load(f)["train_steps"] == 25  # resumable fields are updated
 
@@ -196,8 +199,8 @@ def test_a_different_config_is_refused_and_overwrite_starts_afresh(smoke_run, tm
         overwrite=True)
     assert result["start_step"] == 0 and result["step"] == 5
     assert os.path.exists(notes)  # only run artifacts are removed
-    assert train_lib.load_config(workdir).arch == "mlp"
-    assert train_lib.checkpoint_steps(workdir) == [5]
+    assert workdir_lib.load_config(workdir).arch == "mlp"
+    assert workdir_lib.run_checkpoint_steps(workdir) == [5]
     assert sorted(os.listdir(os.path.join(workdir, "samples"))) == ["step_0000005.png"]
     assert sorted(os.listdir(os.path.join(workdir, "export"))) == ["5"]
 
@@ -206,7 +209,7 @@ def test_a_run_without_checkpoints_is_not_a_conflict(tmp_path):
     workdir = str(tmp_path)
     with open(os.path.join(workdir, "config.json"), "w") as f:
         json.dump(smoke_config(arch="mlp").to_dict(), f)
-    assert train_lib.check_workdir(smoke_config(), workdir) is None
+    assert workdir_lib.check_workdir(smoke_config(), workdir) is None
 
 
 def test_checkpoints_without_config_json_are_refused(tmp_path):
@@ -214,7 +217,7 @@ def test_checkpoints_without_config_json_are_refused(tmp_path):
     checkpoint = tf.train.Checkpoint(v=tf.Variable(1.0))
     tf.train.CheckpointManager(checkpoint, os.path.join(workdir, "checkpoints"), 1).save()
     with pytest.raises(config_lib.ConfigError, match="checkpoints but no config.json"):
-        train_lib.check_workdir(smoke_config(), workdir)
+        workdir_lib.check_workdir(smoke_config(), workdir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,21 +233,21 @@ def test_conditional_run_has_one_grid_row_per_class(tmp_path):
     grid = decode_png(os.path.join(workdir, "samples", "step_0000006.png"))
     assert grid.shape == (3 * 18 + 2, 2 * 18 + 2, 1)  # 3 classes x 2 columns
     gan, _, _ = train_lib.restore_gan(workdir)
-    sampler = train_lib.Sampler.from_gan(gan)
+    sampler = sampling.Sampler.from_gan(gan)
     np.testing.assert_array_equal(sampler.default_labels(6), [0, 0, 1, 1, 2, 2])
     images, labels = sampler.sample(4, labels=[2, 2, 0, 1], top_k_of=8)
     assert images.shape == (4, 16, 16, 1) and list(labels) == [2, 2, 0, 1]
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
         sampler.sample(2, labels=[0, 3])
-    exported = train_lib.Sampler.from_export(result["export_path"])
+    exported = sampling.Sampler.from_export(result["export_path"])
     assert exported.conditional and exported.num_classes == 3
 
 
 def test_sample_grid_callback_in_a_users_fit(tmp_path):
     """SampleGrid and MetricsLogger work in a plain fit of a tfgan.GAN."""
     config = smoke_config()
-    gan = train_lib.build_gan(config)
-    dataset = train_lib.build_dataset(config)
+    gan = task.build_gan(config)
+    dataset = task.build_dataset(config)
     grid = callbacks_lib.SampleGrid(str(tmp_path / "samples"), every_n_steps=2,
                                     num_samples=4)
     logger = callbacks_lib.MetricsLogger(str(tmp_path / "m.csv"), every_n_steps=2)

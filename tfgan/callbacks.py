@@ -234,7 +234,9 @@ class PeriodicCheckpoint(StepCallback):
         self.last_saved_step = None
 
     def save(self, step: int) -> str:
-        path = self.manager.save(checkpoint_number=step)
+        # This callback keeps the cadence (multiples of the global step), not a manager's
+        # checkpoint_interval.
+        path = self.manager.save(checkpoint_number=step, check_interval=False)
         self.last_saved_step = step
         return path
 

@@ -14,8 +14,8 @@ directory's ``config.json`` are the same thing::
 
 Resuming: a work directory remembers the config that created it. Running again with a config
 that differs only in ``RESUMABLE_FIELDS`` continues the run; any other difference is refused
-(``tfgan.train_lib``). The resumable fields change how long the run goes and what it writes,
-not the model or its training mathematics:
+(``tfgan.workdir.check_workdir``). The resumable fields change how long the run goes and what
+it writes, not the model or its training mathematics:
 
 * ``train_steps``: extend (or shorten) the run;
 * ``sample_every``, ``checkpoint_every``, ``log_every``, ``keep_checkpoints``, ``num_samples``:
@@ -27,7 +27,7 @@ not the model or its training mathematics:
 * ``eval_every``, ``eval_samples``, ``eval_extractor``: how often and how precisely sample
   quality is measured during training (the best checkpoint is then judged against these; a
   change of ``eval_samples`` or ``eval_extractor`` restarts the best-so-far, see
-  ``tfgan.callbacks.EvaluateQuality``).
+  ``tfgan.quality.EvaluateQuality``).
 
 Conventions: ``0`` means "off / the architecture's default" for ``clip_value``,
 ``drift_weight``, ``g_base_filters``, ``d_base_filters`` and ``eval_every``; ``""`` means "none"

@@ -185,10 +185,15 @@ def _train_locked(config: config_lib.Config, workdir: str, strategy, chief: bool
     with strategy.scope():
         gan = task.build_gan(config)
         checkpoint = task.make_checkpoint(gan)
+        # Counting steps with batches_seen, the manager knows the step it last saved (at
+        # first the restored one): saving that step again (the final save right after a
+        # periodic one, or a run with nothing left to train) writes nothing.
         manager = workdir_lib.CheckedCheckpointManager(
             checkpoint, checkpoint_dir, max_to_keep=config.keep_checkpoints if chief else 1,
             checkpoint_name=workdir_lib.CHECKPOINT_PREFIX,
-            variables_fn=lambda: task.state_variables(gan))
+            variables_fn=lambda: task.state_variables(gan), step_counter=gan.batches_seen,
+            checkpoint_interval=config.checkpoint_every,
+            last_checkpoint_step=workdir_lib.step_of(latest) or 0)
         if latest:
             checkpoint.restore(latest).assert_existing_objects_matched()
     start_step = int(np.asarray(gan.batches_seen))
@@ -252,12 +257,11 @@ def _train_locked(config: config_lib.Config, workdir: str, strategy, chief: bool
 
         step = int(np.asarray(gan.batches_seen))
         if refused is None and non_finite.step is None:
-            # The final (or stop) checkpoint, unless the periodic callback just saved it.
-            if step > start_step and _latest_step(manager) != step:
-                try:
-                    manager.save(checkpoint_number=step)
-                except workdir_lib.NonFiniteStateError as e:
-                    refused = e
+            # The final (or stop) checkpoint; nothing if this step is already saved.
+            try:
+                manager.save(checkpoint_number=step, check_interval=False)
+            except workdir_lib.NonFiniteStateError as e:
+                refused = e
         if refused is not None or non_finite.step is not None:
             if refused is not None:
                 what = f"training diverged: {refused}"
@@ -372,11 +376,6 @@ def _quality_callback(config: config_lib.Config, workdir: str,
         score_name=quality.score_name(name),
         kid_subsets=20, kid_subset_size=min(1000, config.eval_samples), seed=config.seed,
         log=_log, agree=distribute.chief_decides(strategy), follower=follower)
-
-
-def _latest_step(manager: tf.train.CheckpointManager) -> Optional[int]:
-    """The step number of a manager's latest checkpoint (None if there is none)."""
-    return workdir_lib.step_of(manager.latest_checkpoint)
 
 
 def _export(config: config_lib.Config, workdir: str, step: int, fresh: bool) -> str:

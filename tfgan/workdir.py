@@ -39,7 +39,7 @@ import shutil
 import socket
 import sys
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import keras
 import numpy as np
@@ -49,6 +49,7 @@ from tfgan import _io
 from tfgan import config as config_lib
 from tfgan import distribute
 from tfgan import task
+from tfgan.gan import GAN
 
 CONFIG_FILE = "config.json"
 CHECKPOINT_DIR = "checkpoints"
@@ -606,6 +607,7 @@ class CheckedCheckpointManager(tf.train.CheckpointManager):
             return super().save(checkpoint_number=checkpoint_number,
                                 check_interval=check_interval, options=options)
 
+
 # --------------------------------------------------------------------------------------------
 # Runs: config.json, checkpoints of a work directory, restoring its GAN, export paths
 
@@ -626,7 +628,7 @@ def load_config(workdir: str) -> config_lib.Config:
         return config_lib.Config.from_dict(json.load(f))
 
 
-def restore_gan(workdir: str, step: Optional[int] = None) -> Tuple[Any, int, config_lib.Config]:
+def restore_gan(workdir: str, step: Optional[int] = None) -> Tuple[GAN, int, config_lib.Config]:
     """Rebuilds a work directory's GAN in float32 from a checkpoint, for inference.
 
     The networks are rebuilt under the ``float32`` policy whatever ``mixed_precision`` the
@@ -657,7 +659,7 @@ def restore_gan(workdir: str, step: Optional[int] = None) -> Tuple[Any, int, con
     return gan, int(np.asarray(gan.batches_seen)), config
 
 
-def restore_float32(config: config_lib.Config, path: str):
+def restore_float32(config: config_lib.Config, path: str) -> GAN:
     """A float32 GAN of ``config`` with the networks, step and RNG state of checkpoint ``path``
     (the global dtype policy is left as it was)."""
     previous_policy = keras.config.dtype_policy()
