@@ -53,3 +53,17 @@ def read_csv(path):
     """The rows of a CSV file with a header, as dicts."""
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
+
+
+def tiny_extractor(image_size=8, channels=1, with_logits=True):
+    """A ``tfgan.features.FeatureExtractor`` of a seeded two-dense-layer model: 3 features
+    (and 4 logits)."""
+    from tfgan import features  # pylint: disable=import-outside-toplevel
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((image_size, image_size, channels))
+    outputs = keras.layers.Dense(3, name="f")(keras.layers.Flatten()(inputs))
+    if with_logits:
+        outputs = [outputs, keras.layers.Dense(4)(outputs)]
+    return features.FeatureExtractor(keras.Model(inputs, outputs), image_size=image_size,
+                                     channels=channels, name="tiny")

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from tfgan import evaluation
-from conftest import policy
+from conftest import tiny_extractor
 
 SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared/data/mnist/mnist.npz"
 
@@ -17,15 +17,6 @@ SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared/data/mnist/m
 # --------------------------------------------------------------------------------------------
 # Extractors and batching (a tiny model, no real data)
 # --------------------------------------------------------------------------------------------
-
-
-def tiny_extractor(image_size=8, channels=1, with_logits=True):
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((image_size, image_size, channels))
-    features = keras.layers.Dense(3, name="f")(keras.layers.Flatten()(inputs))
-    outputs = [features, keras.layers.Dense(4)(features)] if with_logits else features
-    return evaluation.FeatureExtractor(keras.Model(inputs, outputs), image_size=image_size,
-                                       channels=channels, name="tiny")
 
 
 def test_activation_stats_save_creates_its_folder_and_replaces_atomically(tmp_path,
@@ -50,28 +41,6 @@ def test_activation_stats_save_creates_its_folder_and_replaces_atomically(tmp_pa
     with pytest.raises(OSError, match="disk full"):
         stats.save(str(path))
     assert path.read_bytes() == before and os.listdir(path.parent) == ["real_stats.npz"]
-
-
-def test_feature_extractor_converts_and_resizes():
-    extractor = tiny_extractor()
-    assert (extractor.feature_dim, extractor.num_classes) == (3, 4)
-    grey = np.random.default_rng(8).uniform(-1, 1, size=(5, 8, 8, 1)).astype(np.float32)
-    features, logits = extractor(grey)
-    assert features.dtype == tf.float32 and tuple(features.shape) == (5, 3)
-    assert tuple(logits.shape) == (5, 4)
-    # RGB with three equal channels is the same grey image; [B, H, W] gets a channel axis.
-    np.testing.assert_allclose(extractor(np.repeat(grey, 3, axis=-1))[0], features, atol=1e-4)
-    np.testing.assert_allclose(extractor(grey[..., 0])[0], features, atol=1e-6)
-    # uint8 in [0, 255] is scaled to [-1, 1].
-    as_uint8 = np.array([0, 255], np.uint8)[np.random.default_rng(9).integers(0, 2, (2, 8, 8, 1))]
-    np.testing.assert_allclose(extractor(as_uint8)[0],
-                               extractor(as_uint8.astype(np.float32) / 127.5 - 1)[0], atol=1e-6)
-    # Other sizes are resized.
-    assert tuple(extractor(np.zeros((2, 16, 16, 1), np.float32))[0].shape) == (2, 3)
-    rgb_extractor = tiny_extractor(channels=3, with_logits=False)
-    features, logits = rgb_extractor(grey)
-    assert tuple(features.shape) == (5, 3) and logits is None
-    assert rgb_extractor.num_classes is None
 
 
 def test_compute_activations_from_arrays_datasets_and_functions():
@@ -149,76 +118,9 @@ def _five_feature_extractor():
     return evaluation.FeatureExtractor(keras.Model(inputs, features), image_size=8, channels=1)
 
 
-def test_get_extractor():
-    extractor = tiny_extractor()
-    assert evaluation.get_extractor(extractor) is extractor
-    with pytest.raises(ValueError, match="Unknown extractor"):
-        evaluation.get_extractor("vgg")
-
-
-# --------------------------------------------------------------------------------------------
-# InceptionV3 (never downloads)
-# --------------------------------------------------------------------------------------------
-
-
-def test_inception_v3_offline_error_is_clear(monkeypatch, tmp_path):
-    origins = []
-
-    def offline_get_file(fname, origin=None, **kwargs):
-        origins.append(origin)
-        raise Exception(f"URL fetch failure on {origin}: None -- [Errno -3] Temporary failure "
-                        f"in name resolution")
-
-    monkeypatch.setattr(keras.utils, "get_file", offline_get_file)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    with pytest.raises(evaluation.WeightsUnavailableError) as err:
-        evaluation.inception_v3_extractor()
-    message = str(err.value)
-    assert origins and origins[0].endswith(evaluation.INCEPTION_V3_WEIGHTS_FILE)
-    assert evaluation.INCEPTION_V3_WEIGHTS_FILE in message
-    assert os.path.join(str(tmp_path), "models") in message  # where to put the file
-    assert "Temporary failure in name resolution" in message  # the cause
-    assert "mnist_extractor()" in message  # the alternative for MNIST
-    with pytest.raises(evaluation.WeightsUnavailableError):
-        evaluation.get_extractor("inception_v3")
-    with pytest.raises(FileNotFoundError):
-        evaluation.inception_v3_extractor(weights=str(tmp_path / "missing.h5"))
-
-
-@pytest.mark.slow
-def test_inception_v3_extractor_plumbing_with_random_weights(monkeypatch):
-    monkeypatch.setattr(keras.utils, "get_file", None)  # any download attempt would fail
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_bfloat16")
-    try:
-        extractor = evaluation.inception_v3_extractor(weights=None)
-        assert keras.config.dtype_policy().name == "mixed_bfloat16"  # restored
-    finally:
-        keras.config.set_dtype_policy(previous)
-    assert (extractor.feature_dim, extractor.num_classes) == (2048, 1000)
-    assert extractor.image_size == (299, 299) and extractor.channels == 3
-    features, logits = extractor(np.zeros((2, 28, 28, 1), np.float32))  # grey, resized
-    assert features.dtype == tf.float32 and tuple(features.shape) == (2, 2048)
-    assert tuple(logits.shape) == (2, 1000)
-
-
 # --------------------------------------------------------------------------------------------
 # The packaged MNIST classifier on real MNIST
 # --------------------------------------------------------------------------------------------
-
-
-def test_mnist_classifier_loads_small_float32_weights():
-    path = evaluation.mnist_classifier_weights_path()
-    assert os.path.isfile(path) and os.path.getsize(path) < 4_000_000
-    with policy("mixed_bfloat16"):  # as during mixed-precision training
-        model = evaluation.mnist_classifier()
-    assert model.output.shape[-1] == 10 and model.get_layer("features").output.shape[-1] == 128
-    assert all(w.dtype == "float32" for w in model.weights)
-    assert model.compute_dtype == "float32" and not model.trainable
-    extractor = evaluation.mnist_extractor()
-    assert (extractor.feature_dim, extractor.num_classes) == (128, 10)
-    with pytest.raises(FileNotFoundError, match="train_mnist_classifier"):
-        evaluation.mnist_classifier("/nonexistent/mnist_classifier.weights.h5")
 
 
 @pytest.fixture(scope="module")
@@ -283,13 +185,6 @@ def test_mnist_fid_separates_real_digits_from_noise_and_mode_collapse(mnist_arra
 # --------------------------------------------------------------------------------------------
 # Class accuracy of conditional generators
 # --------------------------------------------------------------------------------------------
-
-
-def test_class_accuracy_applies_to_ten_class_generators_on_the_mnist_classifier():
-    assert evaluation.class_accuracy_applies("mnist", 10)
-    assert not evaluation.class_accuracy_applies("mnist", None)
-    assert not evaluation.class_accuracy_applies("mnist", 3)
-    assert not evaluation.class_accuracy_applies("inception_v3", 10)
 
 
 def test_evaluate_generator_reports_class_accuracy_only_with_labels():

@@ -19,11 +19,11 @@ from tfgan import data as data_lib
 from tfgan import networks
 from tfgan.gan import GAN
 
-__all__ = ["build_dataset", "build_gan", "check_data", "make_checkpoint", "optimizer",
+__all__ = ["build_dataset", "build_gan", "check_data", "make_checkpoint", "make_optimizer",
            "state_variables"]
 
 
-def optimizer(config: config_lib.Config, learning_rate: float) -> keras.optimizers.Optimizer:
+def make_optimizer(config: config_lib.Config, learning_rate: float) -> keras.optimizers.Optimizer:
     """The optimizer ``config.optimizer`` names, at ``learning_rate``."""
     if config.optimizer == "rmsprop":
         # PyTorch's RMSprop defaults (alpha 0.99), which the WGAN reference code used.
@@ -63,8 +63,8 @@ def build_gan(config: config_lib.Config) -> GAN:
               ls_targets=config.ls_targets, seed=config.seed,
               ema_decay=config.ema_decay or None, drift_weight=config.drift_weight,
               critic_warmup=config.critic_warmup, augment=config.augment)
-    gan.compile(d_optimizer=optimizer(config, config.d_lr),
-                g_optimizer=optimizer(config, config.g_lr))
+    gan.compile(d_optimizer=make_optimizer(config, config.d_lr),
+                g_optimizer=make_optimizer(config, config.g_lr))
     return gan
 
 
