@@ -33,6 +33,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from typing import Dict, Optional, Sequence
 
 import keras
@@ -252,6 +253,24 @@ class PeriodicCheckpoint(StepCallback):
         step = self._step()
         if self.save_on_train_end and step != self.last_saved_step:
             self.save(step)
+
+
+# --------------------------------------------------------------------------------------------
+# Deprecated: TensorBoard writers (the callbacks call tf.summary.scalar / image directly)
+
+
+def write_scalar_summary(name: str, value: float, step: int) -> None:
+    """Deprecated: ``tf.summary.scalar(name, value, step=step)`` (default writer)."""
+    warnings.warn("tfgan.callbacks.write_scalar_summary is deprecated: use tf.summary.scalar",
+                  DeprecationWarning, stacklevel=2)
+    tf.summary.scalar(name, float(value), step=step)
+
+
+def write_image_summary(name: str, image: np.ndarray, step: int) -> None:
+    """Deprecated: ``tf.summary.image`` of one uint8 ``[H, W, C]`` image (default writer)."""
+    warnings.warn("tfgan.callbacks.write_image_summary is deprecated: use tf.summary.image",
+                  DeprecationWarning, stacklevel=2)
+    tf.summary.image(name, np.asarray(image)[np.newaxis], step=step)
 
 
 # --------------------------------------------------------------------------------------------
