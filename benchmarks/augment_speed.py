@@ -33,8 +33,9 @@ import tensorflow as tf
 from tfgan import augment
 from tfgan import config as config_lib
 from tfgan import distribute
-from tfgan import flags as tfgan_flags
-from tfgan import train_lib
+from tfgan import task
+
+import common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = ("dcgan", "rgb64")
@@ -56,11 +57,7 @@ absl_flags.DEFINE_string("rgb_precision", "mixed_bfloat16", "Dtype policy of the
 
 
 def load_config(name: str, *overrides: str) -> config_lib.Config:
-    values = absl_flags.FlagValues()
-    tfgan_flags.define_flags(values)
-    values(["benchmark", f"--flagfile={os.path.join(ROOT, 'configs', name + '.cfg')}",
-            *overrides])
-    return tfgan_flags.config_from_flags(values, check_paths=False)
+    return common.config_from_file(name, *overrides, check_paths=False)
 
 
 def case_config(case: str) -> config_lib.Config:
@@ -80,29 +77,20 @@ def policy_name(policy: str) -> str:
     return policy or "none"
 
 
-class _BatchClock(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.times = []
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.times.append(time.perf_counter())
-
-
 class Variant:
     """One GAN (one policy) of a case, timed in ``fit`` windows (start-up excluded)."""
 
     def __init__(self, config: config_lib.Config):
         distribute.set_precision(config.mixed_precision)
         keras.utils.set_random_seed(0)
-        self.gan = train_lib.build_gan(config)
+        self.gan = task.build_gan(config)
         self.gan.compile(d_optimizer=self.gan.d_optimizer, g_optimizer=self.gan.g_optimizer,
                          jit_compile=False)
-        self.dataset = train_lib.build_dataset(config).cache().prefetch(tf.data.AUTOTUNE)
+        self.dataset = task.build_dataset(config).cache().prefetch(tf.data.AUTOTUNE)
 
     def window(self, steps: int) -> float:
         """Seconds per step over ``steps`` steps (from the end of a first, untimed batch)."""
-        clock = _BatchClock()
+        clock = common.BatchClock()
         self.gan.fit(self.dataset, steps_per_epoch=steps + 1, epochs=1, verbose=0,
                      callbacks=[clock])
         return (clock.times[-1] - clock.times[0]) / steps

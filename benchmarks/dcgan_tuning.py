@@ -56,7 +56,7 @@ def main(argv):
     import numpy as np
 
     import tfgan
-    from tfgan import eval_lib
+    from tfgan import quality
     from tfgan import evaluation
     from tfgan import networks
 
@@ -75,7 +75,7 @@ def main(argv):
     dataset = tfgan.data.mnist("train", batch_size=FLAGS.batch_size, data_dir=FLAGS.data_dir,
                                shuffle=True, repeat=True, drop_remainder=True, seed=FLAGS.seed)
     extractor = evaluation.mnist_extractor()
-    real, _ = eval_lib.real_stats(extractor, "mnist", data_dir=FLAGS.data_dir)
+    real, _ = quality.real_stats(extractor, "mnist", data_dir=FLAGS.data_dir)
 
     def measure(network):
         def sample(n):

@@ -30,7 +30,7 @@ import tensorflow as tf
 
 from tfgan import data as data_lib
 from tfgan import flags as tfgan_flags
-from tfgan import train_lib
+from tfgan import task
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLAGS = absl_flags.FLAGS
@@ -90,7 +90,7 @@ def training_rate(folder: str) -> float:
             f"--data_dir={folder}", f"--batch_size={FLAGS.batch_size}"])
     config = tfgan_flags.config_from_flags(values)
     keras.utils.set_random_seed(0)
-    gan = train_lib.build_gan(config)
+    gan = task.build_gan(config)
     # A fixed in-memory batch, so only the training step is timed.
     batch = next(iter(data_lib.image_folder(folder, batch_size=FLAGS.batch_size, image_size=96,
                                             channels=3, seed=0)))

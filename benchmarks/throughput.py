@@ -23,8 +23,9 @@ import tensorflow as tf
 
 from tfgan import config as config_lib
 from tfgan import distribute
-from tfgan import flags as tfgan_flags
-from tfgan import train_lib
+from tfgan import task
+
+import common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SYSTEMS = ("gan", "dcgan", "cgan", "lsgan", "wgan", "wgangp")
@@ -45,31 +46,17 @@ absl_flags.DEFINE_string("overhead_system", "dcgan", "System for the fit-vs-loop
 
 def load_config(system: str) -> config_lib.Config:
     """The config of ``configs/<system>.cfg``, at the benchmark's batch size and data."""
-    values = absl_flags.FlagValues()
-    tfgan_flags.define_flags(values)
-    values(["benchmark", f"--flagfile={os.path.join(ROOT, 'configs', system + '.cfg')}",
-            f"--data_dir={FLAGS.data_dir}", f"--batch_size={FLAGS.batch_size}"])
-    return tfgan_flags.config_from_flags(values)
+    return common.config_from_file(system, f"--data_dir={FLAGS.data_dir}",
+                                   f"--batch_size={FLAGS.batch_size}")
 
 
 def build(config, precision: str, xla: bool):
     distribute.set_precision(precision)
     keras.utils.set_random_seed(0)
-    gan = train_lib.build_gan(config)
+    gan = task.build_gan(config)
     gan.compile(d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer, jit_compile=xla)
-    dataset = train_lib.build_dataset(config).cache().prefetch(tf.data.AUTOTUNE)
+    dataset = task.build_dataset(config).cache().prefetch(tf.data.AUTOTUNE)
     return gan, dataset
-
-
-class _BatchClock(keras.callbacks.Callback):
-    """Records the time at the end of every training batch."""
-
-    def __init__(self):
-        super().__init__()
-        self.times = []
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.times.append(time.perf_counter())
 
 
 class FitRunner:
@@ -87,7 +74,7 @@ class FitRunner:
         self.gan.fit(self.dataset, steps_per_epoch=FLAGS.warmup, epochs=1, verbose=0)
 
     def window(self, steps: int) -> float:
-        clock = _BatchClock()
+        clock = common.BatchClock()
         self.gan.fit(self.dataset, steps_per_epoch=steps + 1, epochs=1, verbose=0,
                      callbacks=[clock])
         return clock.times[-1] - clock.times[0]

@@ -63,7 +63,7 @@ def main():
     labels = np.repeat(np.arange(NUM_CLASSES), 8)
     images = gan.generate(labels=labels, seed=0)
     path = os.path.join(args.output_dir, "digits.png")
-    tfgan.callbacks.save_image_grid(images, path, rows=NUM_CLASSES)
+    tfgan.images.save_image_grid(images, path, rows=NUM_CLASSES)
     gan.save(os.path.join(args.output_dir, "gan.keras"))
     print(f"wrote {path}")
 

@@ -90,8 +90,8 @@ def main():
         json.dump(body, f)
     response = answer_like_tf_serving(version_dir, json.loads(json.dumps(body)))
     images = np.array([p["images_uint8"] for p in response["predictions"]], np.uint8)
-    tfgan.callbacks.save_image_grid(images.astype(np.float32) / 127.5 - 1,
-                                    os.path.join(args.export_dir, "response.png"))
+    tfgan.images.save_image_grid(images.astype(np.float32) / 127.5 - 1,
+                                 os.path.join(args.export_dir, "response.png"))
     print(f"served {images.shape[0]} images of shape {images.shape[1:]}; "
           f"request.json and response.png are in {args.export_dir}")
 

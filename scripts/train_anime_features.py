@@ -46,7 +46,7 @@ quality head adds, the same check after 2 epochs (about 3 CPU minutes) of each::
 (``--epochs 2 --no_quality`` and ``--epochs 2``): without it the features barely notice blur
 and noise, so they could not tell a blurry generator from a sharp one.
 
-The architecture is ``tfgan.evaluation._build_anime_features_net``; this script only trains
+The architecture is ``tfgan.features._build_anime_features_net``; this script only trains
 it:
 
 * data: every ``<id>.jpg`` of ``--faces`` (33,431 96x96 faces), decoded with TensorFlow as
@@ -83,10 +83,11 @@ import argparse
 import csv
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
+
+import weights_training
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_FACES = "/work/data/anime/faces"
@@ -99,13 +100,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", default=DEFAULT_FACES, help="folder of <id>.jpg faces")
     parser.add_argument("--labels", default=DEFAULT_LABELS, help="label.csv (see docstring)")
-    parser.add_argument("--output", default=DEFAULT_OUTPUT, help="where to write .weights.h5")
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--batch_size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--precision", default="mixed_bfloat16",
-                        choices=["float32", "mixed_bfloat16"])
+    weights_training.add_training_arguments(parser, output=DEFAULT_OUTPUT, epochs=8)
     parser.add_argument("--holdout", type=int, default=2000,
                         help="labelled faces never trained on (accuracies)")
     parser.add_argument("--colour_weight", type=float, default=1.0,
@@ -250,13 +245,13 @@ def main(argv=None) -> int:
     import anime_features_check  # pylint: disable=import-outside-toplevel
 
     from tfgan import evaluation  # pylint: disable=import-outside-toplevel
+    from tfgan import features  # pylint: disable=import-outside-toplevel
 
-    keras.utils.set_random_seed(args.seed)
-    tf.config.experimental.enable_op_determinism()
+    weights_training.make_deterministic(args.seed)
     started = time.time()
     ids, faces = load_faces(args.faces)
     hair, eye = load_labels(args.labels, ids)
-    size = evaluation._ANIME_IMAGE_SIZE  # pylint: disable=protected-access
+    size = features._ANIME_IMAGE_SIZE  # pylint: disable=protected-access
     inputs = to_model_input(faces, size)
     rng = np.random.default_rng(args.seed)
     both = np.flatnonzero((hair >= 0) & (eye >= 0))
@@ -268,12 +263,10 @@ def main(argv=None) -> int:
           flush=True)
 
     keras.config.set_dtype_policy(args.precision)
-    model = evaluation._build_anime_features_net()  # pylint: disable=protected-access
+    model = features._build_anime_features_net()  # pylint: disable=protected-access
     steps_per_epoch = len(train) // args.batch_size
     steps = steps_per_epoch * args.epochs
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, steps - steps // 20, warmup_target=args.lr, warmup_steps=steps // 20)
-    optimizer = keras.optimizers.Adam(schedule)
+    optimizer = keras.optimizers.Adam(weights_training.warmup_cosine(args.lr, steps))
     optimizer.build(model.trainable_variables)
     rotation_weight = 0.0 if args.no_rotation else 1.0
     quality_weight = 0.0 if args.no_quality else 1.0
@@ -326,11 +319,9 @@ def main(argv=None) -> int:
 
     # Copy the (float32) variables into a float32 model without optimizer, save its weights
     # only, reload them as the package does and measure what ships.
-    clean = evaluation._build_anime_features_net(dtype="float32")  # pylint: disable=W0212
-    clean.set_weights(model.get_weights())
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = os.path.join(tmp, evaluation.ANIME_FEATURES_WEIGHTS_FILE)
-        clean.save_weights(tmp_path)
+    with weights_training.shipped_weights(
+            model, features._build_anime_features_net,  # pylint: disable=protected-access
+            evaluation.ANIME_FEATURES_WEIGHTS_FILE) as tmp_path:
         network = evaluation.anime_features_model(tmp_path)
         x = inputs[heldout]
         hair_logits, eye_logits, _, _ = network.predict(x, batch_size=500, verbose=0)
@@ -380,20 +371,11 @@ def main(argv=None) -> int:
         if refusals:
             print("not writing " + args.output + ": " + "; ".join(refusals), file=sys.stderr)
             return 1
-        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-        _copy(tmp_path, args.output)
+        weights_training.install(tmp_path, args.output)
     print(f"wrote {args.output} ({os.path.getsize(args.output)} bytes); "
           f"{(time.time() - started) / 60:.1f} min in all ({time.process_time() / 60:.1f} CPU "
           f"min)")
     return 0
-
-
-def _copy(src: str, dst: str) -> None:
-    """Copies ``src`` to ``dst`` atomically (write to a sibling, then rename)."""
-    partial = dst + ".partial"
-    with open(src, "rb") as fin, open(partial, "wb") as fout:
-        fout.write(fin.read())
-    os.replace(partial, dst)
 
 
 if __name__ == "__main__":

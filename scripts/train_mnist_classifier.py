@@ -15,7 +15,7 @@ c4ef877bc57e9876e93a77503646be65; other CPUs, thread counts or TensorFlow versio
 in the last bits).
 
 The architecture is
-``tfgan.evaluation._build_mnist_classifier``; this script only trains it:
+``tfgan.features._build_mnist_classifier``; this script only trains it:
 
 * data: the 60,000 training digits of ``mnist.npz`` (``keras.datasets.mnist`` layout), scaled
   to [-1, 1]; the 10,000 test digits are used only for the final report, never for selection;
@@ -38,10 +38,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
+
+import weights_training
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "mnist", "mnist.npz")
@@ -52,13 +53,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=DEFAULT_DATA,
                         help="mnist.npz in the keras.datasets.mnist layout")
-    parser.add_argument("--output", default=DEFAULT_OUTPUT, help="where to write .weights.h5")
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--batch_size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--precision", default="mixed_bfloat16",
-                        choices=["float32", "mixed_bfloat16"])
+    weights_training.add_training_arguments(parser, output=DEFAULT_OUTPUT, epochs=6)
     parser.add_argument("--no_augment", action="store_true", help="train without augmentation")
     parser.add_argument("--min_accuracy", type=float, default=0.99,
                         help="do not write weights below this test accuracy")
@@ -79,9 +74,9 @@ def main(argv=None) -> int:
     import tensorflow as tf
 
     from tfgan import evaluation
+    from tfgan import features
 
-    keras.utils.set_random_seed(args.seed)
-    tf.config.experimental.enable_op_determinism()
+    weights_training.make_deterministic(args.seed)
     (x_train, y_train), (x_test, y_test) = load_mnist(args.data)
     print(f"train {x_train.shape}, test {x_test.shape} from {args.data}")
 
@@ -107,11 +102,9 @@ def main(argv=None) -> int:
     steps = (len(x_train) // args.batch_size) * args.epochs
 
     keras.config.set_dtype_policy(args.precision)
-    model = evaluation._build_mnist_classifier()
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, steps - steps // 20, warmup_target=args.lr, warmup_steps=steps // 20)
+    model = features._build_mnist_classifier()
     model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
+        optimizer=keras.optimizers.Adam(weights_training.warmup_cosine(args.lr, steps)),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"])
     start = time.time()
@@ -121,11 +114,8 @@ def main(argv=None) -> int:
 
     # Copy the (float32) variables into a float32 model without optimizer, save its weights
     # only, reload them as the package does and measure what ships.
-    clean = evaluation._build_mnist_classifier(dtype="float32")
-    clean.set_weights(model.get_weights())
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = os.path.join(tmp, evaluation.MNIST_CLASSIFIER_WEIGHTS_FILE)
-        clean.save_weights(tmp_path)
+    with weights_training.shipped_weights(model, features._build_mnist_classifier,
+                                          evaluation.MNIST_CLASSIFIER_WEIGHTS_FILE) as tmp_path:
         classifier = evaluation.mnist_classifier(tmp_path)
         test_images = x_test[..., np.newaxis].astype(np.float32) / 127.5 - 1.0
         logits = classifier.predict(test_images, batch_size=500, verbose=0)
@@ -138,18 +128,9 @@ def main(argv=None) -> int:
             print(f"test accuracy below --min_accuracy={args.min_accuracy}: not writing "
                   f"{args.output}", file=sys.stderr)
             return 1
-        os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-        _copy(tmp_path, args.output)
+        weights_training.install(tmp_path, args.output)
     print(f"wrote {args.output} ({os.path.getsize(args.output)} bytes)")
     return 0
-
-
-def _copy(src: str, dst: str) -> None:
-    """Copies ``src`` to ``dst`` atomically (write to a sibling, then rename)."""
-    partial = dst + ".partial"
-    with open(src, "rb") as fin, open(partial, "wb") as fout:
-        fout.write(fin.read())
-    os.replace(partial, dst)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 import os
 
 import h5py
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -12,6 +11,8 @@ from PIL import Image
 from tfgan import config as config_lib
 from tfgan import eval_lib
 from tfgan import evaluation
+from tfgan import quality
+from conftest import policy
 
 FACES = "/work/data/anime/faces"
 
@@ -29,12 +30,8 @@ def test_packaged_weights_are_small_float32_and_load_in_any_policy():
         f.visititems(lambda name, obj: dtypes.add(obj.dtype) if isinstance(obj, h5py.Dataset)
                      else None)
     assert dtypes == {np.dtype("float32")}
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_bfloat16")  # as during mixed-precision training
-    try:
+    with policy("mixed_bfloat16"):  # as during mixed-precision training
         model = evaluation.anime_features_model()
-    finally:
-        keras.config.set_dtype_policy(previous)
     assert [o.shape[-1] for o in model.outputs] == [
         len(evaluation.ANIME_HAIR_COLOURS), len(evaluation.ANIME_EYE_COLOURS), 4,
         len(evaluation.ANIME_QUALITY_CLASSES)]
@@ -95,11 +92,11 @@ def test_auto_picks_anime_for_rgb_and_mnist_for_grey():
     assert config_lib.Config(dataset="mnist").resolved_eval_extractor == "mnist"
     assert config_lib.Config(eval_extractor="inception_v3",
                              channels=3).resolved_eval_extractor == "inception_v3"
-    assert eval_lib.resolve_extractor("auto", 3) == "anime"
-    assert eval_lib.resolve_extractor("auto", 1) == "mnist"
-    assert eval_lib.resolve_extractor("anime", 1) == "anime"
+    assert quality.resolve_extractor("auto", 3) == "anime"
+    assert quality.resolve_extractor("auto", 1) == "mnist"
+    assert quality.resolve_extractor("anime", 1) == "anime"
     with pytest.raises(ValueError, match="extractor must be one of"):
-        eval_lib.resolve_extractor("vgg", 3)
+        quality.resolve_extractor("vgg", 3)
 
 
 def _write_folder(path, count, size=24):
@@ -121,7 +118,7 @@ def _indices(dataset):
 
 def test_folder_real_images_are_a_seeded_random_sample(tmp_path):
     _write_folder(tmp_path / "faces", 20)
-    read = lambda seed: _indices(eval_lib.real_images(  # noqa: E731
+    read = lambda seed: _indices(quality.real_images(  # noqa: E731
         "folder", data_dir=str(tmp_path / "faces"), image_size=16, channels=3,
         batch_size=8, seed=seed)[0])
     first = read(0)
@@ -133,8 +130,8 @@ def test_folder_real_images_are_a_seeded_random_sample(tmp_path):
 
 def test_real_stats_of_a_folder_use_the_anime_features(tmp_path):
     _write_folder(tmp_path / "faces", 12)
-    stats, description = eval_lib.real_stats(
-        evaluation.get_extractor(eval_lib.resolve_extractor("auto", 3)), "folder",
+    stats, description = quality.real_stats(
+        evaluation.get_extractor(quality.resolve_extractor("auto", 3)), "folder",
         data_dir=str(tmp_path / "faces"), image_size=96, channels=3, num_samples=10,
         batch_size=4)
     assert stats.features.shape == (10, 128) and stats.logits is None

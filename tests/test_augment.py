@@ -1,7 +1,5 @@
 """tfgan.augment (DiffAugment) against the reference formulas, and GAN(augment=...)'s use of it."""
 
-import contextlib
-
 import keras
 import numpy as np
 import pytest
@@ -10,6 +8,7 @@ import tensorflow as tf
 import tfgan
 from tfgan import augment
 from tfgan import networks
+from conftest import policy
 
 SIZE = 16
 BATCH = 4
@@ -20,16 +19,6 @@ POLICIES = ["color", "translation", "cutout", "color,translation,cutout"]
 def rgb_images(batch=BATCH, channels=3, seed=0):
     rng = np.random.default_rng(seed)
     return rng.uniform(-1, 1, (batch, SIZE, SIZE, channels)).astype(np.float32)
-
-
-@contextlib.contextmanager
-def policy(name):
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
 
 
 # --------------------------------------------------------------------------------------------

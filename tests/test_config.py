@@ -214,12 +214,12 @@ def test_engine_option_flags_reach_the_config():
 
 
 def test_build_gan_passes_the_engine_options():
-    from tfgan import train_lib  # pylint: disable=import-outside-toplevel
+    from tfgan import task  # pylint: disable=import-outside-toplevel
 
     config, _ = parse("--dataset=synthetic", "--image_size=16", "--batch_size=4",
                       "--latent_dim=8", "--g_base_filters=8", "--d_base_filters=8",
                       "--drift_weight=1e-3", "--critic_warmup", "--augment=translation,color")
-    gan = train_lib.build_gan(config)
+    gan = task.build_gan(config)
     assert (gan.drift_weight, gan.critic_warmup, gan.augment) == (1e-3, True,
                                                                   "translation,color")
 

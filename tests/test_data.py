@@ -166,7 +166,7 @@ def folder(tmp_path_factory):
 
 
 def test_image_folder_scan_skips_and_reports_corrupt_file(folder, caplog):
-    with caplog.at_level(logging.WARNING, logger="tfgan.data"):
+    with caplog.at_level(logging.WARNING, logger="tfgan.image_files"):
         index = data.scan_image_folder(folder)
     broken = str(folder / "dogs/broken.jpg")
     assert index.skipped == [broken]
@@ -180,7 +180,7 @@ def test_image_folder_scan_skips_and_reports_corrupt_file(folder, caplog):
 
 
 def test_image_folder_modes_sizes_and_iteration(folder, caplog):
-    with caplog.at_level(logging.WARNING, logger="tfgan.data"):
+    with caplog.at_level(logging.WARNING, logger="tfgan.image_files"):
         ds = data.image_folder(folder, batch_size=2, image_size=24, shuffle=False)
         batches = list(ds)  # iteration completes despite the corrupt file
     assert len(batches) == len(FOLDER_IMAGES) // 2
@@ -196,7 +196,7 @@ def test_image_folder_modes_sizes_and_iteration(folder, caplog):
 
 def test_image_folder_labels_from_subfolders(folder, caplog):
     assert data.class_names(folder) == ["cats", "dogs"]  # empty_class, .hidden left out
-    with caplog.at_level(logging.WARNING, logger="tfgan.data"):
+    with caplog.at_level(logging.WARNING, logger="tfgan.image_files"):
         ds = data.image_folder(folder, batch_size=5, image_size=8, with_labels=True,
                                shuffle=False)
     assert "loose" not in str(data.scan_image_folder(folder, with_labels=True).paths)

@@ -5,7 +5,6 @@ the packaged MNIST classifier, a few dozen samples) is shared by the tests; bin/
 runs as concurrent subprocesses on it.
 """
 
-import csv
 import glob
 import json
 import os
@@ -16,31 +15,17 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
-from absl import flags
 
 from tfgan import callbacks as callbacks_lib
 from tfgan import config as config_lib
 from tfgan import eval_lib
-from tfgan import flags as tfgan_flags
 from tfgan import train_lib
+from conftest import read_csv, smoke_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SMOKE_CFG = os.path.join(REPO, "configs", "smoke.cfg")
 TIMEOUT = 180
 RESULT_KEYS = {"fid", "kid", "kid_std", "inception_score", "inception_score_std",
                "num_samples", "step", "model", "extractor"}
-
-
-def smoke_config(**changes) -> config_lib.Config:
-    flag_values = flags.FlagValues()
-    tfgan_flags.define_flags(flag_values)
-    flag_values(["train.py", f"--flagfile={SMOKE_CFG}"])
-    return tfgan_flags.config_from_flags(flag_values).replace(**changes)
-
-
-def read_csv(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 @pytest.fixture(scope="module")
@@ -118,23 +103,6 @@ def test_eval_flags_validate_and_may_change_on_resume():
         smoke_config(channels=3, eval_every=5, eval_extractor="mnist").validate()
     smoke_config(channels=3, eval_every=5).validate()  # auto: the anime-face features
     smoke_config(channels=3, eval_every=0, eval_extractor="mnist").validate()  # off
-
-
-def test_generator_sample_fn_balances_labels_and_continues_the_stream():
-    seen = []
-
-    def generate(z, labels):
-        seen.append((z, labels))
-        return np.zeros((len(z), 2, 2, 1), np.float32)
-
-    sample = callbacks_lib.generator_sample_fn(generate, latent_dim=3, num_classes=4, seed=1)
-    for n in (3, 5, 4):
-        assert sample(n).shape == (n, 2, 2, 1)
-    labels = np.concatenate([labels for _, labels in seen])
-    assert np.bincount(labels).tolist() == [3, 3, 3, 3]
-    z = np.concatenate([z for z, _ in seen])
-    np.testing.assert_array_equal(
-        z, np.random.default_rng(1).standard_normal((12, 3)).astype(np.float32))
 
 
 def test_load_model_errors(tmp_path):
@@ -244,14 +212,3 @@ def test_conditional_run_reports_class_accuracy_everywhere(tmp_path):
         report = json.load(f)
     assert 0.0 <= report["class_accuracy"] <= 1.0
     assert "class accuracy" in stdout
-
-
-def test_generator_sample_fn_labels_are_balanced_labels():
-    seen = []
-    sample = callbacks_lib.generator_sample_fn(
-        lambda z, labels: seen.append(labels) or np.zeros((len(z), 1, 1, 1), np.float32),
-        latent_dim=2, num_classes=3)
-    for n in (4, 1, 5):
-        sample(n)
-    np.testing.assert_array_equal(np.concatenate(seen), callbacks_lib.balanced_labels(10, 3))
-    np.testing.assert_array_equal(callbacks_lib.balanced_labels(4, 3, start=2), [2, 0, 1, 2])

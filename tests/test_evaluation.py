@@ -9,182 +9,14 @@ import pytest
 import tensorflow as tf
 
 from tfgan import evaluation
+from conftest import tiny_extractor
 
 SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared/data/mnist/mnist.npz"
-
-
-def random_spd(rng, d, scale=1.0):
-    a = rng.normal(size=(d, d))
-    return scale * (a @ a.T / d + 0.1 * np.eye(d))
-
-
-# --------------------------------------------------------------------------------------------
-# Fréchet distance
-# --------------------------------------------------------------------------------------------
-
-
-def test_frechet_distance_one_dimensional_closed_form():
-    # N(m1, s1^2) vs N(m2, s2^2): (m1 - m2)^2 + (s1 - s2)^2.
-    fd = evaluation.frechet_distance_from_stats([1.0], [[4.0]], [-2.0], [[9.0]])
-    assert fd == pytest.approx(9.0 + 1.0, rel=1e-12)
-
-
-def test_frechet_distance_diagonal_closed_form():
-    mu1, mu2 = np.array([0.0, 1.0, 2.0, 3.0]), np.array([1.0, 1.0, 0.0, 3.5])
-    var1, var2 = np.array([1.0, 2.0, 0.5, 4.0]), np.array([2.0, 2.0, 3.0, 0.25])
-    expected = np.sum((mu1 - mu2) ** 2) + np.sum((np.sqrt(var1) - np.sqrt(var2)) ** 2)
-    fd = evaluation.frechet_distance_from_stats(mu1, np.diag(var1), mu2, np.diag(var2))
-    assert fd == pytest.approx(expected, rel=1e-12)
-
-
-def test_frechet_distance_general_gaussians_closed_form():
-    # Non-commuting covariances: tr((S1 S2)^1/2) = sum of sqrt of the eigenvalues of S1 S2,
-    # computed here by a different route (non-symmetric eigvals) than the module's.
-    rng = np.random.default_rng(0)
-    d = 4
-    mu1, mu2 = rng.normal(size=d), rng.normal(size=d)
-    s1, s2 = random_spd(rng, d), random_spd(rng, d, scale=3.0)
-    trace_sqrt = np.sum(np.sqrt(np.linalg.eigvals(s1 @ s2).real))
-    expected = np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2 * trace_sqrt
-    assert evaluation.frechet_distance_from_stats(mu1, s1, mu2, s2) == pytest.approx(
-        expected, rel=1e-10)
-    # Symmetric in its two arguments.
-    assert evaluation.frechet_distance_from_stats(mu2, s2, mu1, s1) == pytest.approx(
-        expected, rel=1e-10)
-
-
-def test_frechet_distance_of_samples_matches_closed_form():
-    rng = np.random.default_rng(1)
-    d, n = 4, 200_000
-    mu1, mu2 = np.zeros(d), np.array([0.5, -0.5, 1.0, 0.0])
-    s1, s2 = random_spd(rng, d), random_spd(rng, d, scale=2.0)
-    x = rng.multivariate_normal(mu1, s1, size=n)
-    y = rng.multivariate_normal(mu2, s2, size=n)
-    exact = evaluation.frechet_distance_from_stats(mu1, s1, mu2, s2)
-    assert evaluation.frechet_distance(x, y) == pytest.approx(exact, abs=0.03)
-    mu, sigma = evaluation.activation_statistics(x)
-    assert mu.dtype == np.float64 and sigma.shape == (d, d)
-    np.testing.assert_allclose(sigma, s1, atol=0.03)
-
-
-@pytest.mark.parametrize("n, d", [(500, 8), (50, 64)])  # (50, 64): singular covariance
-def test_frechet_distance_of_a_set_with_itself_is_zero(n, d):
-    x = np.maximum(np.random.default_rng(2).normal(size=(n, d)), 0).astype(np.float32)
-    assert evaluation.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-8)
-    assert evaluation.frechet_distance(x, x + 1.0) == pytest.approx(d, rel=1e-6)
-
-
-def test_frechet_distance_rejects_bad_input():
-    with pytest.raises(ValueError, match="same number of features"):
-        evaluation.frechet_distance(np.zeros((5, 3)), np.zeros((5, 4)))
-    with pytest.raises(ValueError, match="at least 2"):
-        evaluation.frechet_distance(np.zeros((1, 3)), np.zeros((5, 3)))
-    with pytest.raises(ValueError, match="NaN"):
-        evaluation.frechet_distance(np.full((5, 3), np.nan), np.zeros((5, 3)))
-    with pytest.raises(ValueError, match="shape"):
-        evaluation.frechet_distance_from_stats(np.zeros(3), np.eye(3), np.zeros(3), np.eye(4))
-
-
-# --------------------------------------------------------------------------------------------
-# Kernel inception distance
-# --------------------------------------------------------------------------------------------
-
-
-def brute_force_mmd2(x, y):
-    """The unbiased MMD^2 with k(a, b) = (a.b / d + 1)^3, by explicit loops."""
-    m, d = x.shape
-    k = lambda a, b: (a @ b / d + 1.0) ** 3  # noqa: E731
-    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
-    yy = sum(k(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
-    xy = sum(k(x[i], y[j]) for i in range(m) for j in range(m)) / (m * m)
-    return xx + yy - 2 * xy
-
-
-def test_kid_matches_brute_force_estimator():
-    rng = np.random.default_rng(3)
-    x, y = rng.normal(size=(12, 5)), rng.normal(size=(12, 5)) + 0.3
-    # subset_size = N and a single subset: the estimator on the whole (permuted) sets.
-    mean, std = evaluation.kernel_inception_distance(x, y, num_subsets=1, subset_size=12)
-    assert mean == pytest.approx(brute_force_mmd2(x, y), rel=1e-10)
-    assert np.isnan(std)  # every subset is the whole of both sets: no spread to measure
-
-
-def test_kid_estimator_is_unbiased():
-    # Over many independent small samples of one distribution the estimates average to 0 within
-    # their standard error, while the biased (V-statistic) version is clearly positive.
-    rng = np.random.default_rng(4)
-    m, d, trials = 20, 8, 400
-    unbiased, biased = [], []
-    for _ in range(trials):
-        x, y = rng.normal(size=(m, d)), rng.normal(size=(m, d))
-        kxx = evaluation._polynomial_kernel(x, x)
-        kyy = evaluation._polynomial_kernel(y, y)
-        kxy = evaluation._polynomial_kernel(x, y)
-        unbiased.append(evaluation._mmd2_unbiased(kxx, kyy, kxy))
-        biased.append((kxx.sum() + kyy.sum() - 2 * kxy.sum()) / m ** 2)
-    standard_error = np.std(unbiased) / np.sqrt(trials)
-    assert abs(np.mean(unbiased)) < 4 * standard_error
-    assert np.mean(biased) > 10 * standard_error
-
-
-def test_kid_near_zero_for_equal_and_positive_for_shifted_distributions():
-    rng = np.random.default_rng(5)
-    x, y = rng.normal(size=(2000, 16)), rng.normal(size=(2000, 16))
-    same, same_std = evaluation.kernel_inception_distance(x, y, num_subsets=20, subset_size=500)
-    shifted, shifted_std = evaluation.kernel_inception_distance(x, y + 0.25, num_subsets=20,
-                                                                subset_size=500)
-    assert abs(same) < 2 * same_std
-    assert shifted > 5 * shifted_std and shifted > 20 * abs(same)
-    # Reproducible with a seed; subset_size is clipped to the sample sizes.
-    assert evaluation.kernel_inception_distance(x, y, 5, 100, seed=7) == \
-        evaluation.kernel_inception_distance(x, y, 5, 100, seed=7)
-    evaluation.kernel_inception_distance(x[:30], y, num_subsets=2, subset_size=1000)
-    with pytest.raises(ValueError, match="subset_size"):
-        evaluation.kernel_inception_distance(x, y, subset_size=1)
-
-
-# --------------------------------------------------------------------------------------------
-# Inception score
-# --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("num_classes", [10, 7])
-def test_inception_score_of_uniform_one_hot_predictions_is_num_classes(num_classes):
-    logits = 50.0 * np.eye(num_classes)[np.arange(100 * num_classes) % num_classes]
-    mean, std = evaluation.inception_score(logits, splits=10)
-    assert mean == pytest.approx(num_classes, rel=1e-9)
-    assert std == pytest.approx(0.0, abs=1e-9)
-
-
-def test_inception_score_of_constant_predictions_is_one():
-    logits = np.tile(np.random.default_rng(6).normal(size=(1, 10)), (500, 1))
-    assert evaluation.inception_score(logits, splits=5) == pytest.approx((1.0, 0.0), abs=1e-9)
-    # One confident class for every sample: also 1.
-    assert evaluation.inception_score(np.tile(100.0 * np.eye(10)[3], (100, 1)), splits=2)[0] == \
-        pytest.approx(1.0, abs=1e-9)
-
-
-def test_inception_score_bounds_and_shift_invariance():
-    logits = np.random.default_rng(7).normal(size=(1000, 10)) * 3
-    mean, std = evaluation.inception_score(logits)
-    assert 1.0 < mean < 10.0 and std > 0
-    assert evaluation.inception_score(logits + 123.0)[0] == pytest.approx(mean, rel=1e-9)
-    with pytest.raises(ValueError, match="splits"):
-        evaluation.inception_score(logits[:5], splits=10)
 
 
 # --------------------------------------------------------------------------------------------
 # Extractors and batching (a tiny model, no real data)
 # --------------------------------------------------------------------------------------------
-
-
-def tiny_extractor(image_size=8, channels=1, with_logits=True):
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((image_size, image_size, channels))
-    features = keras.layers.Dense(3, name="f")(keras.layers.Flatten()(inputs))
-    outputs = [features, keras.layers.Dense(4)(features)] if with_logits else features
-    return evaluation.FeatureExtractor(keras.Model(inputs, outputs), image_size=image_size,
-                                       channels=channels, name="tiny")
 
 
 def test_activation_stats_save_creates_its_folder_and_replaces_atomically(tmp_path,
@@ -209,28 +41,6 @@ def test_activation_stats_save_creates_its_folder_and_replaces_atomically(tmp_pa
     with pytest.raises(OSError, match="disk full"):
         stats.save(str(path))
     assert path.read_bytes() == before and os.listdir(path.parent) == ["real_stats.npz"]
-
-
-def test_feature_extractor_converts_and_resizes():
-    extractor = tiny_extractor()
-    assert (extractor.feature_dim, extractor.num_classes) == (3, 4)
-    grey = np.random.default_rng(8).uniform(-1, 1, size=(5, 8, 8, 1)).astype(np.float32)
-    features, logits = extractor(grey)
-    assert features.dtype == tf.float32 and tuple(features.shape) == (5, 3)
-    assert tuple(logits.shape) == (5, 4)
-    # RGB with three equal channels is the same grey image; [B, H, W] gets a channel axis.
-    np.testing.assert_allclose(extractor(np.repeat(grey, 3, axis=-1))[0], features, atol=1e-4)
-    np.testing.assert_allclose(extractor(grey[..., 0])[0], features, atol=1e-6)
-    # uint8 in [0, 255] is scaled to [-1, 1].
-    as_uint8 = np.array([0, 255], np.uint8)[np.random.default_rng(9).integers(0, 2, (2, 8, 8, 1))]
-    np.testing.assert_allclose(extractor(as_uint8)[0],
-                               extractor(as_uint8.astype(np.float32) / 127.5 - 1)[0], atol=1e-6)
-    # Other sizes are resized.
-    assert tuple(extractor(np.zeros((2, 16, 16, 1), np.float32))[0].shape) == (2, 3)
-    rgb_extractor = tiny_extractor(channels=3, with_logits=False)
-    features, logits = rgb_extractor(grey)
-    assert tuple(features.shape) == (5, 3) and logits is None
-    assert rgb_extractor.num_classes is None
 
 
 def test_compute_activations_from_arrays_datasets_and_functions():
@@ -308,80 +118,9 @@ def _five_feature_extractor():
     return evaluation.FeatureExtractor(keras.Model(inputs, features), image_size=8, channels=1)
 
 
-def test_get_extractor():
-    extractor = tiny_extractor()
-    assert evaluation.get_extractor(extractor) is extractor
-    with pytest.raises(ValueError, match="Unknown extractor"):
-        evaluation.get_extractor("vgg")
-
-
-# --------------------------------------------------------------------------------------------
-# InceptionV3 (never downloads)
-# --------------------------------------------------------------------------------------------
-
-
-def test_inception_v3_offline_error_is_clear(monkeypatch, tmp_path):
-    origins = []
-
-    def offline_get_file(fname, origin=None, **kwargs):
-        origins.append(origin)
-        raise Exception(f"URL fetch failure on {origin}: None -- [Errno -3] Temporary failure "
-                        f"in name resolution")
-
-    monkeypatch.setattr(keras.utils, "get_file", offline_get_file)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    with pytest.raises(evaluation.WeightsUnavailableError) as err:
-        evaluation.inception_v3_extractor()
-    message = str(err.value)
-    assert origins and origins[0].endswith(evaluation.INCEPTION_V3_WEIGHTS_FILE)
-    assert evaluation.INCEPTION_V3_WEIGHTS_FILE in message
-    assert os.path.join(str(tmp_path), "models") in message  # where to put the file
-    assert "Temporary failure in name resolution" in message  # the cause
-    assert "mnist_extractor()" in message  # the alternative for MNIST
-    with pytest.raises(evaluation.WeightsUnavailableError):
-        evaluation.get_extractor("inception_v3")
-    with pytest.raises(FileNotFoundError):
-        evaluation.inception_v3_extractor(weights=str(tmp_path / "missing.h5"))
-
-
-@pytest.mark.slow
-def test_inception_v3_extractor_plumbing_with_random_weights(monkeypatch):
-    monkeypatch.setattr(keras.utils, "get_file", None)  # any download attempt would fail
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_bfloat16")
-    try:
-        extractor = evaluation.inception_v3_extractor(weights=None)
-        assert keras.config.dtype_policy().name == "mixed_bfloat16"  # restored
-    finally:
-        keras.config.set_dtype_policy(previous)
-    assert (extractor.feature_dim, extractor.num_classes) == (2048, 1000)
-    assert extractor.image_size == (299, 299) and extractor.channels == 3
-    features, logits = extractor(np.zeros((2, 28, 28, 1), np.float32))  # grey, resized
-    assert features.dtype == tf.float32 and tuple(features.shape) == (2, 2048)
-    assert tuple(logits.shape) == (2, 1000)
-
-
 # --------------------------------------------------------------------------------------------
 # The packaged MNIST classifier on real MNIST
 # --------------------------------------------------------------------------------------------
-
-
-def test_mnist_classifier_loads_small_float32_weights():
-    path = evaluation.mnist_classifier_weights_path()
-    assert os.path.isfile(path) and os.path.getsize(path) < 4_000_000
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_bfloat16")  # as during mixed-precision training
-    try:
-        model = evaluation.mnist_classifier()
-    finally:
-        keras.config.set_dtype_policy(previous)
-    assert model.output.shape[-1] == 10 and model.get_layer("features").output.shape[-1] == 128
-    assert all(w.dtype == "float32" for w in model.weights)
-    assert model.compute_dtype == "float32" and not model.trainable
-    extractor = evaluation.mnist_extractor()
-    assert (extractor.feature_dim, extractor.num_classes) == (128, 10)
-    with pytest.raises(FileNotFoundError, match="train_mnist_classifier"):
-        evaluation.mnist_classifier("/nonexistent/mnist_classifier.weights.h5")
 
 
 @pytest.fixture(scope="module")
@@ -448,24 +187,6 @@ def test_mnist_fid_separates_real_digits_from_noise_and_mode_collapse(mnist_arra
 # --------------------------------------------------------------------------------------------
 
 
-def test_class_accuracy_is_the_fraction_of_argmax_hits():
-    logits = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [0.0, 0.0, 5.0], [1.0, 0.0, 0.0]])
-    assert evaluation.class_accuracy(logits, [0, 1, 2, 0]) == 1.0
-    assert evaluation.class_accuracy(logits, [0, 1, 0, 2]) == 0.5
-    assert evaluation.class_accuracy(logits, [1, 2, 0, 1]) == 0.0
-    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
-        evaluation.class_accuracy(logits, [0, 1, 2, 3])
-    with pytest.raises(ValueError, match="logits \\[N, K\\] and labels \\[N\\]"):
-        evaluation.class_accuracy(logits, [0, 1])
-
-
-def test_class_accuracy_applies_to_ten_class_generators_on_the_mnist_classifier():
-    assert evaluation.class_accuracy_applies("mnist", 10)
-    assert not evaluation.class_accuracy_applies("mnist", None)
-    assert not evaluation.class_accuracy_applies("mnist", 3)
-    assert not evaluation.class_accuracy_applies("inception_v3", 10)
-
-
 def test_evaluate_generator_reports_class_accuracy_only_with_labels():
     def extractor(images):
         flat = tf.reshape(images, [tf.shape(images)[0], -1])
@@ -491,7 +212,7 @@ def test_evaluate_generator_reports_class_accuracy_only_with_labels():
 def test_class_accuracy_of_a_generator_drawing_real_test_digits(mnist_arrays):
     # A "generator" that returns real test digits of the requested class scores about the
     # classifier's accuracy; one that ignores the request (shuffled classes) scores chance.
-    from tfgan import callbacks  # pylint: disable=import-outside-toplevel
+    from tfgan import sampling  # pylint: disable=import-outside-toplevel
 
     x = mnist_arrays["x_test"][..., None].astype(np.float32) / 127.5 - 1.0
     by_class = [x[mnist_arrays["y_test"] == c] for c in range(10)]
@@ -506,9 +227,9 @@ def test_class_accuracy_of_a_generator_drawing_real_test_digits(mnist_arrays):
     results = {}
     for name, generate in (("faithful", lambda z, labels: digits(labels)),
                            ("shuffled", lambda z, labels: digits(rng.permutation(labels)))):
-        sample_fn = callbacks.generator_sample_fn(generate, latent_dim=2, num_classes=10)
+        sample_fn = sampling.generator_sample_fn(generate, latent_dim=2, num_classes=10)
         results[name] = evaluation.evaluate_generator(
             sample_fn, real, extractor, num_samples=num, batch_size=250, kid_subsets=2,
-            labels=callbacks.balanced_labels(num, 10))["class_accuracy"]
+            labels=sampling.balanced_labels(num, 10))["class_accuracy"]
     assert results["faithful"] >= 0.98
     assert 0.05 <= results["shuffled"] <= 0.16

@@ -1,7 +1,5 @@
 """Mixed precision: float16 with loss scaling on both optimizers, bfloat16, float32 outputs."""
 
-import contextlib
-
 import keras
 import numpy as np
 import pytest
@@ -9,6 +7,7 @@ import tensorflow as tf
 
 import tfgan
 from tfgan import networks
+from conftest import policy
 
 SHAPE = (16, 16, 1)
 LATENT = 8
@@ -19,16 +18,6 @@ SYSTEMS = {
     "dcgan": dict(norm="batch", gan=dict(loss="non_saturating")),
     "wgangp": dict(norm="layer", gan=dict(loss="wasserstein", gp_weight=10.0)),
 }
-
-
-@contextlib.contextmanager
-def policy(name):
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
 
 
 def build(system, weights=None, base_filters=(8, 8)):

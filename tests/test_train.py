@@ -4,7 +4,6 @@ One smoke run (module fixture) is shared by the artifact tests; resume, conflict
 conditional runs make their own work directories. Each run takes a few seconds.
 """
 
-import csv
 import glob
 import json
 import os
@@ -14,33 +13,22 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from absl import flags
 
 from tfgan import callbacks as callbacks_lib
 from tfgan import config as config_lib
-from tfgan import flags as tfgan_flags
+from tfgan import plots
+from tfgan import sampling
+from tfgan import task
 from tfgan import train_lib
+from tfgan import workdir as workdir_lib
+from conftest import read_csv, smoke_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SMOKE_CFG = os.path.join(REPO, "configs", "smoke.cfg")
-
-
-def smoke_config(**changes) -> config_lib.Config:
-    """configs/smoke.cfg as a Config, with changes."""
-    flag_values = flags.FlagValues()
-    tfgan_flags.define_flags(flag_values)
-    flag_values(["train.py", f"--flagfile={SMOKE_CFG}"])
-    return tfgan_flags.config_from_flags(flag_values).replace(**changes)
 
 
 def decode_png(path) -> np.ndarray:
     with open(path, "rb") as f:
         return tf.io.decode_png(f.read()).numpy()
-
-
-def read_csv(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def checkpoint_value(path, key_prefix):
@@ -70,7 +58,7 @@ def test_result_and_config_json(smoke_run):
 
 def test_checkpoints_keep_the_last_few(smoke_run):
     workdir, config, result = smoke_run
-    assert train_lib.checkpoint_steps(workdir) == [10, 20]
+    assert workdir_lib.run_checkpoint_steps(workdir) == [10, 20]
     assert result["checkpoint"].endswith("ckpt-20")
     assert int(checkpoint_value(result["checkpoint"], "batches_seen")) == 20
     names = {name for name, _ in tf.train.list_variables(result["checkpoint"])}
@@ -134,8 +122,8 @@ def test_export_and_restore(smoke_run):
 def test_sampler_top_k_from_gan_and_export(smoke_run):
     workdir, config, result = smoke_run
     gan, _, _ = train_lib.restore_gan(workdir)
-    for sampler in (train_lib.Sampler.from_gan(gan),
-                    train_lib.Sampler.from_export(result["export_path"])):
+    for sampler in (sampling.Sampler.from_gan(gan),
+                    sampling.Sampler.from_export(result["export_path"])):
         images, labels = sampler.sample(3, top_k_of=12, seed=1)
         assert images.shape == (3, 16, 16, 1) and labels is None
         scores = sampler.score(images)
@@ -185,7 +173,7 @@ def test_resume_continues_from_the_saved_step_and_weights(smoke_run, tmp_path):
     steps = [int(r["step"]) for r in read_csv(os.path.join(workdir, "metrics.csv"))]
     assert steps == [5, 10, 15, 20, 25]
     assert sorted(os.listdir(os.path.join(workdir, "export"))) == ["20", "25"]
-    assert train_lib.checkpoint_steps(workdir) == [20, 25]
+    assert workdir_lib.run_checkpoint_steps(workdir) == [20, 25]
     with open(os.path.join(workdir, "config.json")) as f:
         assert json.load(f)["train_steps"] == 25  # resumable fields are updated
 
@@ -211,8 +199,8 @@ def test_a_different_config_is_refused_and_overwrite_starts_afresh(smoke_run, tm
         overwrite=True)
     assert result["start_step"] == 0 and result["step"] == 5
     assert os.path.exists(notes)  # only run artifacts are removed
-    assert train_lib.load_config(workdir).arch == "mlp"
-    assert train_lib.checkpoint_steps(workdir) == [5]
+    assert workdir_lib.load_config(workdir).arch == "mlp"
+    assert workdir_lib.run_checkpoint_steps(workdir) == [5]
     assert sorted(os.listdir(os.path.join(workdir, "samples"))) == ["step_0000005.png"]
     assert sorted(os.listdir(os.path.join(workdir, "export"))) == ["5"]
 
@@ -221,7 +209,7 @@ def test_a_run_without_checkpoints_is_not_a_conflict(tmp_path):
     workdir = str(tmp_path)
     with open(os.path.join(workdir, "config.json"), "w") as f:
         json.dump(smoke_config(arch="mlp").to_dict(), f)
-    assert train_lib.check_workdir(smoke_config(), workdir) is None
+    assert workdir_lib.check_workdir(smoke_config(), workdir) is None
 
 
 def test_checkpoints_without_config_json_are_refused(tmp_path):
@@ -229,7 +217,7 @@ def test_checkpoints_without_config_json_are_refused(tmp_path):
     checkpoint = tf.train.Checkpoint(v=tf.Variable(1.0))
     tf.train.CheckpointManager(checkpoint, os.path.join(workdir, "checkpoints"), 1).save()
     with pytest.raises(config_lib.ConfigError, match="checkpoints but no config.json"):
-        train_lib.check_workdir(smoke_config(), workdir)
+        workdir_lib.check_workdir(smoke_config(), workdir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,31 +233,21 @@ def test_conditional_run_has_one_grid_row_per_class(tmp_path):
     grid = decode_png(os.path.join(workdir, "samples", "step_0000006.png"))
     assert grid.shape == (3 * 18 + 2, 2 * 18 + 2, 1)  # 3 classes x 2 columns
     gan, _, _ = train_lib.restore_gan(workdir)
-    sampler = train_lib.Sampler.from_gan(gan)
+    sampler = sampling.Sampler.from_gan(gan)
     np.testing.assert_array_equal(sampler.default_labels(6), [0, 0, 1, 1, 2, 2])
     images, labels = sampler.sample(4, labels=[2, 2, 0, 1], top_k_of=8)
     assert images.shape == (4, 16, 16, 1) and list(labels) == [2, 2, 0, 1]
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
         sampler.sample(2, labels=[0, 3])
-    exported = train_lib.Sampler.from_export(result["export_path"])
+    exported = sampling.Sampler.from_export(result["export_path"])
     assert exported.conditional and exported.num_classes == 3
-
-
-def test_image_grid_layout():
-    images = np.stack([np.full((2, 3, 1), v, np.uint8) for v in (10, 20, 30)])
-    grid = callbacks_lib.image_grid(images, cols=2, padding=1, pad_value=0)
-    assert grid.shape == (2 * 3 + 1, 2 * 4 + 1, 1)
-    assert grid[1, 1, 0] == 10 and grid[1, 5, 0] == 20 and grid[4, 1, 0] == 30
-    assert grid[4, 5, 0] == 0  # the empty cell is padding
-    floats = callbacks_lib.to_uint8(np.array([-1.0, 0.0, 1.0, 2.0]))
-    np.testing.assert_array_equal(floats, [0, 128, 255, 255])
 
 
 def test_sample_grid_callback_in_a_users_fit(tmp_path):
     """SampleGrid and MetricsLogger work in a plain fit of a tfgan.GAN."""
     config = smoke_config()
-    gan = train_lib.build_gan(config)
-    dataset = train_lib.build_dataset(config)
+    gan = task.build_gan(config)
+    dataset = task.build_dataset(config)
     grid = callbacks_lib.SampleGrid(str(tmp_path / "samples"), every_n_steps=2,
                                     num_samples=4)
     logger = callbacks_lib.MetricsLogger(str(tmp_path / "m.csv"), every_n_steps=2)
@@ -277,7 +255,7 @@ def test_sample_grid_callback_in_a_users_fit(tmp_path):
     assert sorted(os.listdir(tmp_path / "samples")) == ["step_0000002.png",
                                                         "step_0000003.png"]
     assert [int(r["step"]) for r in read_csv(tmp_path / "m.csv")] == [2, 3]
-    callbacks_lib.plot_loss_curve(str(tmp_path / "m.csv"), str(tmp_path / "curve.png"))
+    plots.plot_loss_curve(str(tmp_path / "m.csv"), str(tmp_path / "curve.png"))
     assert decode_png(str(tmp_path / "curve.png")).ndim == 3
 
 

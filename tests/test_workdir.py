@@ -19,23 +19,16 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from absl import flags
 
 from tfgan import config as config_lib
 from tfgan import evaluation
-from tfgan import flags as tfgan_flags
+from tfgan import task
 from tfgan import train_lib
 from tfgan import workdir as workdir_lib
+from conftest import smoke_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMOKE_CFG = os.path.join(REPO, "configs", "smoke.cfg")
-
-
-def smoke_config(**changes) -> config_lib.Config:
-    flag_values = flags.FlagValues()
-    tfgan_flags.define_flags(flag_values)
-    flag_values(["train.py", f"--flagfile={SMOKE_CFG}"])
-    return tfgan_flags.config_from_flags(flag_values).replace(**changes)
 
 
 def metric_steps(workdir):
@@ -112,7 +105,7 @@ def test_a_lost_state_file_is_rebuilt_and_the_run_resumes(run_copy, damage, caps
         in out
     assert "rebuilt it from the checkpoint files: ckpt-10, ckpt-20" in out
     assert metric_steps(workdir) == [5, 10, 15, 20, 25]
-    assert train_lib.checkpoint_steps(workdir) == [20, 25]
+    assert workdir_lib.run_checkpoint_steps(workdir) == [20, 25]
     # The manager tracks the recovered files again: ckpt-10 was rotated out.
     state = tf.train.get_checkpoint_state(os.path.join(workdir, "checkpoints"))
     assert [os.path.basename(p) for p in state.all_model_checkpoint_paths] == \
@@ -135,10 +128,10 @@ def test_an_empty_state_file_is_rebuilt(run_copy):
 def test_checkpoint_files_are_never_a_fresh_directory(run_copy):
     workdir, config = run_copy
     os.remove(os.path.join(workdir, "checkpoints", "checkpoint"))
-    assert train_lib.checkpoint_steps(workdir) == [10, 20]
+    assert workdir_lib.run_checkpoint_steps(workdir) == [10, 20]
     os.remove(os.path.join(workdir, "config.json"))
     with pytest.raises(config_lib.ConfigError, match="checkpoints but no config.json"):
-        train_lib.check_workdir(config, workdir)
+        workdir_lib.check_workdir(config, workdir)
 
 
 def test_a_state_file_whose_checkpoints_are_gone_is_refused(run_copy):
@@ -279,7 +272,7 @@ def test_training_resumes_from_the_newest_loadable_checkpoint(run_copy, capsys):
                              "resuming from ckpt-10")
     unusable = os.path.join(workdir, "checkpoints", "unusable")
     assert sorted(os.listdir(unusable)) == ["ckpt-20.data-00000-of-00001", "ckpt-20.index"]
-    assert train_lib.checkpoint_steps(workdir) == [20, 25]
+    assert workdir_lib.run_checkpoint_steps(workdir) == [20, 25]
     assert metric_steps(workdir) == [5, 10, 15, 20, 25]
     assert all_checkpoints_finite(workdir)
 
@@ -291,7 +284,7 @@ def test_no_loadable_checkpoint_stops_with_an_error(run_copy):
     with pytest.raises(config_lib.ConfigError, match="no checkpoint in .* can be loaded.*"
                                                      "--overwrite"):
         train_lib.train_and_evaluate(config.replace(train_steps=25), workdir)
-    assert train_lib.checkpoint_steps(workdir) == [10, 20]  # nothing moved, nothing fresh
+    assert workdir_lib.run_checkpoint_steps(workdir) == [10, 20]  # nothing moved, nothing fresh
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,15 +316,15 @@ def test_a_non_finite_state_is_never_saved(run_copy):
     assert "training diverged: the state at step 30 holds non-finite values" in message
     assert "moving_variance" in message
     assert message.count("ckpt-20") == 1 and "last checkpoint with finite values" in message
-    assert train_lib.checkpoint_steps(workdir) == [10, 20]
+    assert workdir_lib.run_checkpoint_steps(workdir) == [10, 20]
     assert all_checkpoints_finite(workdir)
 
 
 def test_an_old_non_finite_checkpoint_is_neither_resumed_nor_called_good(run_copy, capsys):
     workdir, config = run_copy
     # A checkpoint written before this guard existed: step 20 with an infinite optimizer slot.
-    gan = train_lib.build_gan(config)
-    checkpoint = train_lib.make_checkpoint(gan)
+    gan = task.build_gan(config)
+    checkpoint = task.make_checkpoint(gan)
     prefix = os.path.join(workdir, "checkpoints", "ckpt-20")
     checkpoint.restore(prefix).assert_existing_objects_matched()
     slot = [v for v in gan.g_optimizer.variables if "momentum" in v.path][0]

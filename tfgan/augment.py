@@ -45,6 +45,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan import names
+
 __all__ = [
     "DEFAULT_POLICY",
     "POLICIES",
@@ -56,9 +58,11 @@ __all__ = [
 ]
 
 #: The augmentations, in the order of the reference implementation.
-POLICIES = ("color", "translation", "cutout")
+POLICIES = names.AUGMENT_POLICIES
 #: The DiffAugment paper's choice for few-shot and small data sets.
-DEFAULT_POLICY = "color,translation,cutout"
+DEFAULT_POLICY = names.DEFAULT_AUGMENT_POLICY
+#: The augmentations of a policy string, in order (``tfgan.names.parse_augment_policy``).
+parse_policy = names.parse_augment_policy
 
 # Translation moves by up to size * 1 // 8 pixels; cutout squares are size * 1 // 2 (reference).
 _TRANSLATION_RATIO = (1, 8)
@@ -70,39 +74,6 @@ Seed = Union[None, int, keras.random.SeedGenerator]
 _MAX_DRAWS = 8
 # The augmentation each key of draw_parameters' dict belongs to (one key per augmentation).
 _KEY_POLICY = {"brightness": "color", "translation": "translation", "cutout": "cutout"}
-
-
-def parse_policy(policy: Union[str, Sequence[str], None]) -> Tuple[str, ...]:
-    """The augmentations of a policy, in order.
-
-    Args:
-        policy: a comma-separated string such as ``"color,translation,cutout"`` (spaces
-            allowed), a sequence of names, or ``""`` / ``None`` for no augmentation.
-
-    Returns:
-        A tuple of names from ``POLICIES`` (empty for no augmentation).
-
-    Raises:
-        ValueError: an unknown or repeated name; the message lists the accepted ones.
-    """
-    if policy is None:
-        return ()
-    if isinstance(policy, str):
-        names = [name.strip() for name in policy.split(",")]
-        if names == [""]:
-            return ()
-    else:
-        names = [str(name).strip() for name in policy]
-    accepted = ", ".join(POLICIES)
-    for name in names:
-        if name not in POLICIES:
-            raise ValueError(f"augmentation policy must be a comma-separated list of {accepted} "
-                             f"(or empty for none), got {name!r} in {policy!r}")
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise ValueError(f"augmentation policy names each of {accepted} at most once, got "
-                         f"{', '.join(repeated)} repeated in {policy!r}")
-    return tuple(names)
 
 
 def format_policy(policy: Union[str, Sequence[str], None]) -> str:

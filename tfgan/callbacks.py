@@ -9,15 +9,17 @@ They work in any ``fit`` of a ``tfgan.GAN`` (and ``train_lib`` uses exactly thes
                                       summary_writer=writer),
         tfgan.callbacks.ProgressLogger(total_steps=2000),
     ])
-    tfgan.callbacks.plot_loss_curve("runs/x/metrics.csv", "runs/x/loss_curve.png")
+    tfgan.plots.plot_loss_curve("runs/x/metrics.csv", "runs/x/loss_curve.png")
 
 Steps are *global* training steps: ``model.batches_seen`` of a ``tfgan.GAN`` (restored with a
 checkpoint, so a resumed run continues the numbering), or the number of batches since the
 callback's ``fit`` began for other models. Cadences ("every n steps") are multiples of that
 global step.
 
-``EvaluateQuality`` measures FID, KID and the Inception (MNIST) score of the generator every n
-steps and keeps the best checkpoint and export (``bin/train.py --eval_every``).
+``EvaluateQuality`` (FID, KID and the Inception score every n steps, keeping the best
+checkpoint) lives beside the evaluation it drives, in ``tfgan.quality``; image helpers
+(``image_grid``, ``save_png``) in ``tfgan.images``; ``plot_loss_curve`` in ``tfgan.plots``.
+Their old names here still work, with a ``DeprecationWarning``.
 
 Why not ``keras.callbacks.CSVLogger`` / ``TensorBoard`` / the Keras progress bar: they count
 epochs or batches of the current ``fit`` call, so a resumed run would restart at 0; these
@@ -25,150 +27,49 @@ callbacks key everything on the global step instead.
 """
 
 import contextlib
-import csv
-import json
 import math
 import os
 import signal
 import sys
 import threading
 import time
-from typing import Callable, Dict, Optional, Sequence
+import warnings
+from typing import Dict, Optional, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
-from tensorflow.core.framework import summary_pb2
 
-from tfgan import evaluation
+from tfgan import _aliases
+from tfgan import _io
+from tfgan import images as images_lib
 
 __all__ = [
-    "EvaluateQuality",
     "MetricsLogger",
     "PeriodicCheckpoint",
     "ProgressLogger",
     "SampleGrid",
+    "StepCallback",
     "StopOnNonFinite",
     "StopOnSignal",
+    "all_finite",
     "global_step",
-    "generator_sample_fn",
-    "image_grid",
     "interval_logs",
-    "plot_loss_curve",
-    "read_metrics_csv",
-    "save_image_grid",
-    "save_png",
-    "to_uint8",
-    "write_image_summary",
-    "write_scalar_summary",
 ]
 
-
-# --------------------------------------------------------------------------------------------
-# Images
-
-
-def to_uint8(images) -> np.ndarray:
-    """Float images in [-1, 1] to uint8 pixels ``round((x + 1) * 127.5)``, clipped."""
-    images = np.asarray(images, dtype=np.float32)
-    return np.clip(np.round((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
-
-
-def _grid_shape(num: int, rows: Optional[int], cols: Optional[int]):
-    if rows is None and cols is None:
-        cols = int(math.ceil(math.sqrt(num)))
-    if cols is None:
-        cols = int(math.ceil(num / rows))
-    if rows is None:
-        rows = int(math.ceil(num / cols))
-    if rows * cols < num:
-        raise ValueError(f"a {rows}x{cols} grid cannot hold {num} images")
-    return rows, cols
-
-
-def image_grid(images, rows: Optional[int] = None, cols: Optional[int] = None,
-               padding: int = 2, pad_value: int = 255) -> np.ndarray:
-    """Tiles a batch of images into one uint8 image.
-
-    Args:
-        images: ``[N, H, W, C]`` floats in [-1, 1] or uint8 pixels.
-        rows, cols: grid shape; by default a near-square grid, filled row by row.
-        padding: pixels between (and around) the tiles.
-        pad_value: value of the padding pixels.
-
-    Returns:
-        uint8 ``[rows * (H + p) + p, cols * (W + p) + p, C]``.
-    """
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(f"images must be [N, H, W, C], got shape {images.shape}")
-    if images.dtype != np.uint8:
-        images = to_uint8(images)
-    num, height, width, channels = images.shape
-    rows, cols = _grid_shape(num, rows, cols)
-    grid = np.full((rows * (height + padding) + padding, cols * (width + padding) + padding,
-                    channels), pad_value, dtype=np.uint8)
-    for i in range(num):
-        r, c = divmod(i, cols)
-        top, left = padding + r * (height + padding), padding + c * (width + padding)
-        grid[top:top + height, left:left + width] = images[i]
-    return grid
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    """Writes ``data`` to a temporary sibling and renames it: never a half-written file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-
-
-def save_png(image, path: str) -> str:
-    """Writes a uint8 ``[H, W, C]`` (C = 1, 3 or 4) image as a PNG, atomically."""
-    image = np.asarray(image)
-    if image.dtype != np.uint8:
-        image = to_uint8(image)
-    _atomic_write(path, tf.io.encode_png(image).numpy())
-    return path
-
-
-def save_image_grid(images, path: str, rows: Optional[int] = None,
-                    cols: Optional[int] = None, padding: int = 2) -> str:
-    """``image_grid`` written to ``path`` as a PNG (atomically); returns ``path``."""
-    return save_png(image_grid(images, rows, cols, padding), path)
-
-
-# --------------------------------------------------------------------------------------------
-# TensorBoard summaries with TensorFlow alone
-#
-# tf.summary.scalar/image live in the tensorboard package, which TensorFlow no longer
-# requires; these write the same records (TensorBoard's scalar and image plugin formats) with
-# the core tf.summary.write op, so logging works whether or not tensorboard is installed.
-
-
-def _plugin_metadata(plugin_name: str, data_class) -> summary_pb2.SummaryMetadata:
-    metadata = summary_pb2.SummaryMetadata()
-    metadata.plugin_data.plugin_name = plugin_name
-    metadata.data_class = data_class
-    return metadata
-
-
-def write_scalar_summary(name: str, value: float, step: int) -> None:
-    """Writes a TensorBoard scalar to the default ``tf.summary`` writer."""
-    tf.summary.write(name, tf.constant(float(value), tf.float32), step=step,
-                     metadata=_plugin_metadata("scalars", summary_pb2.DATA_CLASS_SCALAR))
-
-
-def write_image_summary(name: str, image: np.ndarray, step: int) -> None:
-    """Writes a uint8 ``[H, W, C]`` image as a TensorBoard image to the default writer."""
-    height, width = image.shape[:2]
-    png = tf.io.encode_png(image)
-    tensor = tf.stack([tf.constant(str(width)), tf.constant(str(height)), png])
-    tf.summary.write(name, tensor, step=step,
-                     metadata=_plugin_metadata("images", summary_pb2.DATA_CLASS_BLOB_SEQUENCE))
-
+# Names that moved out of this module (still importable from here, with a DeprecationWarning).
+__getattr__ = _aliases.moved(__name__, {
+    "EvaluateQuality": "tfgan.quality.EvaluateQuality",
+    "balanced_labels": "tfgan.sampling.balanced_labels",
+    "generator_sample_fn": "tfgan.sampling.generator_sample_fn",
+    "image_grid": "tfgan.images.image_grid",
+    "plot_loss_curve": "tfgan.plots.plot_loss_curve",
+    "read_metrics_csv": "tfgan.plots.read_metrics_csv",
+    "save_image_grid": "tfgan.images.save_image_grid",
+    "save_png": "tfgan.images.save_png",
+    "to_uint8": "tfgan.images.to_uint8",
+    "truncate_csv_after": "tfgan._io.truncate_csv_after",
+})
 
 # --------------------------------------------------------------------------------------------
 # Steps
@@ -205,8 +106,9 @@ def interval_logs(model, logs) -> Dict[str, float]:
     return values
 
 
-class _StepCallback(keras.callbacks.Callback):
-    """Tracks the global step: ``model.batches_seen`` or batches since ``fit`` began."""
+class StepCallback(keras.callbacks.Callback):
+    """Base of the step-keyed callbacks: tracks the global step (``model.batches_seen``, or
+    the batches since ``fit`` began)."""
 
     def __init__(self):
         super().__init__()
@@ -227,7 +129,7 @@ class _StepCallback(keras.callbacks.Callback):
 # Sample grids
 
 
-class SampleGrid(_StepCallback):
+class SampleGrid(StepCallback):
     """Writes a grid of generated images from a fixed latent batch every ``n`` steps.
 
     The latent vectors are drawn once from ``numpy.random.default_rng(seed)``, so successive
@@ -278,7 +180,7 @@ class SampleGrid(_StepCallback):
             else:
                 z = rng.standard_normal((self.num_samples, latent_dim)).astype(np.float32)
                 labels = None
-                rows, cols = _grid_shape(self.num_samples, None, None)
+                rows, cols = images_lib.grid_shape(self.num_samples)
             self._inputs = (z, labels, rows, cols)
         return self._inputs
 
@@ -286,12 +188,12 @@ class SampleGrid(_StepCallback):
         """Generates the grid for ``step`` and writes it; returns the PNG's path."""
         z, labels, rows, cols = self._latents()
         images = np.asarray(self.model.generate(z=z, labels=labels))
-        grid = image_grid(images, rows, cols)
+        grid = images_lib.image_grid(images, rows, cols)
         path = os.path.join(self.directory, f"step_{step:07d}.png")
-        save_png(grid, path)
+        images_lib.save_png(grid, path)
         if self.summary_writer is not None:
             with self.summary_writer.as_default():
-                write_image_summary("samples", grid, step)
+                tf.summary.image("samples", grid[np.newaxis], step=step)
             self.summary_writer.flush()
         self.last_written_step = step
         return path
@@ -312,7 +214,7 @@ class SampleGrid(_StepCallback):
 # Checkpoints
 
 
-class PeriodicCheckpoint(_StepCallback):
+class PeriodicCheckpoint(StepCallback):
     """Saves a ``tf.train.CheckpointManager`` every ``n`` global steps (numbered by step).
 
     Args:
@@ -333,7 +235,9 @@ class PeriodicCheckpoint(_StepCallback):
         self.last_saved_step = None
 
     def save(self, step: int) -> str:
-        path = self.manager.save(checkpoint_number=step)
+        # This callback keeps the cadence (multiples of the global step), not a manager's
+        # checkpoint_interval.
+        path = self.manager.save(checkpoint_number=step, check_interval=False)
         self.last_saved_step = step
         return path
 
@@ -341,7 +245,7 @@ class PeriodicCheckpoint(_StepCallback):
         super().on_train_batch_end(batch, logs)
         step = self._step()
         if step % self.every_n_steps == 0 and step != self.last_saved_step:
-            if not _all_finite(logs):
+            if not all_finite(logs):
                 return  # never replace a good checkpoint with a diverged state
             self.save(step)
 
@@ -352,51 +256,30 @@ class PeriodicCheckpoint(_StepCallback):
 
 
 # --------------------------------------------------------------------------------------------
+# Deprecated: TensorBoard writers (the callbacks call tf.summary.scalar / image directly)
+
+
+def write_scalar_summary(name: str, value: float, step: int) -> None:
+    """Deprecated: ``tf.summary.scalar(name, value, step=step)`` (default writer)."""
+    warnings.warn("tfgan.callbacks.write_scalar_summary is deprecated: use tf.summary.scalar",
+                  DeprecationWarning, stacklevel=2)
+    tf.summary.scalar(name, float(value), step=step)
+
+
+def write_image_summary(name: str, image: np.ndarray, step: int) -> None:
+    """Deprecated: ``tf.summary.image`` of one uint8 ``[H, W, C]`` image (default writer)."""
+    warnings.warn("tfgan.callbacks.write_image_summary is deprecated: use tf.summary.image",
+                  DeprecationWarning, stacklevel=2)
+    tf.summary.image(name, np.asarray(image)[np.newaxis], step=step)
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics
+# --------------------------------------------------------------------------------------------
 # Metrics
 
 
-def read_metrics_csv(path: str) -> Dict[str, np.ndarray]:
-    """Reads a ``MetricsLogger`` CSV into ``{column: float array}`` (empty dict if no file)."""
-    if not os.path.exists(path):
-        return {}
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    if not rows:
-        return {}
-    columns = {}
-    for key in rows[0]:
-        columns[key] = np.array([_to_float(row.get(key)) for row in rows], dtype=np.float64)
-    return columns
-
-
-def truncate_csv_after(path: str, step: int):
-    """Drops the rows of a step-keyed CSV after ``step`` (atomically); for resumed runs.
-
-    Returns:
-        ``(fieldnames, kept_rows)`` of the file after truncation.
-    """
-    with open(path, newline="") as f:
-        reader = csv.DictReader(f)
-        fieldnames, rows = reader.fieldnames, list(reader)
-    kept = [r for r in rows if _to_float(r.get("step")) <= step]
-    if fieldnames and len(kept) != len(rows):
-        tmp = path + ".tmp"
-        with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=fieldnames, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(kept)
-        os.replace(tmp, path)
-    return fieldnames, kept
-
-
-def _to_float(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-class MetricsLogger(_StepCallback):
+class MetricsLogger(StepCallback):
     """Every ``n`` global steps: one CSV row and TensorBoard scalars of the training metrics.
 
     Each row holds ``step``, the model's metrics averaged over the steps since the previous
@@ -430,7 +313,7 @@ class MetricsLogger(_StepCallback):
 
     def _truncate_after(self, step: int) -> None:
         if os.path.exists(self.path):
-            fieldnames, _ = truncate_csv_after(self.path, step)
+            fieldnames, _ = _io.truncate_csv_after(self.path, step)
             self._columns = fieldnames or None
 
     def on_train_begin(self, logs=None):
@@ -454,19 +337,14 @@ class MetricsLogger(_StepCallback):
         row["time"] = now
         if self._columns is None:
             self._columns = list(row)
-        new_file = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
-        with open(self.path, "a", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=self._columns, extrasaction="ignore")
-            if new_file:
-                writer.writeheader()
-            writer.writerow({k: _format_cell(k, v) for k, v in row.items()})
+        _io.append_csv_row(self.path, self._columns, row)
         if self.summary_writer is not None:
             with self.summary_writer.as_default():
                 for key, value in row.items():
                     if key in ("step", "time") or not math.isfinite(value):
                         continue
                     name = key if key == "steps_per_sec" else f"metrics/{key}"
-                    write_scalar_summary(name, value, step)
+                    tf.summary.scalar(name, value, step=step)
             self.summary_writer.flush()
         self._last = (step, now)
 
@@ -491,352 +369,6 @@ class MetricsLogger(_StepCallback):
             self._write_row(step, logs)
 
 
-def _format_cell(key, value):
-    if not isinstance(value, float) or key == "time":
-        return value
-    return "" if math.isnan(value) else f"{value:.6g}"
-
-
-def plot_loss_curve(csv_path: str, png_path: str, title: Optional[str] = None) -> str:
-    """Draws the losses (and the discriminator's outputs) of a metrics CSV into a PNG.
-
-    Top panel: ``d_loss``, ``g_loss`` (and ``gp``) against the step; bottom panel: ``d_real``
-    and ``d_fake``. Uses matplotlib's Agg canvas directly (no pyplot, no global backend).
-
-    Returns:
-        ``png_path``.
-
-    Raises:
-        ValueError: the CSV has no rows.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    columns = read_metrics_csv(csv_path)
-    if not columns or "step" not in columns or len(columns["step"]) == 0:
-        raise ValueError(f"{csv_path} holds no metrics rows to plot")
-    steps = columns["step"]
-    figure = Figure(figsize=(8, 6), dpi=100)
-    FigureCanvasAgg(figure)
-    top, bottom = figure.subplots(2, 1, sharex=True)
-    for key in ("d_loss", "g_loss", "gp"):
-        if key in columns:
-            top.plot(steps, columns[key], label=key, marker="." if len(steps) < 30 else None)
-    top.set_ylabel("loss")
-    top.legend(loc="best")
-    top.grid(alpha=0.3)
-    for key in ("d_real", "d_fake"):
-        if key in columns:
-            bottom.plot(steps, columns[key], label=key, marker="." if len(steps) < 30 else None)
-    bottom.set_ylabel("D output")
-    bottom.set_xlabel("step")
-    bottom.legend(loc="best")
-    bottom.grid(alpha=0.3)
-    if title:
-        top.set_title(title)
-    figure.tight_layout()
-    directory = os.path.dirname(os.path.abspath(png_path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = os.path.join(directory, f".{os.path.basename(png_path)}.tmp-{os.getpid()}.png")
-    figure.savefig(tmp, format="png")
-    os.replace(tmp, png_path)
-    return png_path
-
-
-# --------------------------------------------------------------------------------------------
-# Sample quality
-
-
-def generator_sample_fn(generate: Callable, latent_dim: int, num_classes: Optional[int] = None,
-                        seed: int = 0) -> Callable[[int], np.ndarray]:
-    """A ``sample_fn(n) -> images`` for ``tfgan.evaluation.evaluate_generator``.
-
-    Successive calls continue one stream of latent vectors from
-    ``numpy.random.default_rng(seed)``; for a conditional generator the labels cycle through
-    ``0 .. num_classes - 1`` across calls, so every class gets the same share of the samples
-    (within one image).
-
-    Args:
-        generate: ``generate(z, labels) -> images`` (``labels`` None when unconditional), e.g.
-            ``lambda z, labels: gan.generate(z=z, labels=labels)`` or a
-            ``train_lib.Sampler``'s ``generate``.
-        latent_dim: size of ``z``.
-        num_classes: number of classes of a conditional generator, else None.
-        seed: seed of the latent vectors.
-
-    Returns:
-        The sampling function (stateful: create a new one per evaluation).
-    """
-    rng = np.random.default_rng(seed)
-    drawn = [0]
-
-    def sample(n: int) -> np.ndarray:
-        z = rng.standard_normal((n, int(latent_dim))).astype(np.float32)
-        labels = None
-        if num_classes:
-            labels = balanced_labels(n, num_classes, start=drawn[0])
-        drawn[0] += n
-        return np.asarray(generate(z, labels), np.float32)
-
-    return sample
-
-
-def balanced_labels(num: int, num_classes: int, start: int = 0) -> np.ndarray:
-    """The labels ``generator_sample_fn`` requests: ``start, start + 1, ...`` modulo classes.
-
-    ``balanced_labels(n, k)`` are the labels of the first ``n`` images of a fresh
-    ``generator_sample_fn(..., num_classes=k)``, whatever the batch sizes it was called with
-    (e.g. for ``tfgan.evaluation.evaluate_generator(..., labels=...)``).
-
-    Returns:
-        int32 ``[num]``.
-    """
-    return ((int(start) + np.arange(int(num))) % int(num_classes)).astype(np.int32)
-
-
-class EvaluateQuality(_StepCallback):
-    """Every ``n`` global steps: FID, KID and Inception score; keeps the best model.
-
-    The generator (a ``tfgan.GAN``, in inference mode) draws ``num_samples`` images from a
-    fixed latent stream (the same ``z`` at every evaluation, balanced labels for a conditional
-    model), which are compared with ``real_stats``, the real images' activations computed once
-    with the same extractor. A conditional model scored by the MNIST classifier also gets its
-    class accuracy (the fraction of samples classified as the digit requested, see
-    ``tfgan.evaluation.class_accuracy_applies``). Each evaluation
-
-    * appends ``step,fid,kid,kid_std,inception_score,inception_score_std,class_accuracy,
-      seconds,time`` to ``csv_path`` (rows after the restored step of a resumed run are
-      dropped first; a file begun with fewer columns keeps its header);
-    * logs the TensorBoard scalars ``eval/fid``, ``eval/kid``, ``eval/<score_name>`` and
-      ``eval/class_accuracy``;
-    * prints one line through ``log``;
-    * when the FID is the lowest so far: saves ``best_manager`` (a ``CheckpointManager``
-      with ``max_to_keep=1``), calls ``export_fn(step, checkpoint_path)`` and then writes
-      ``best_json`` (``step``, ``fid``, ``kid``, ``inception_score``, ``score_name``,
-      ``num_samples``, ``extractor``, ``checkpoint``, ``export``) atomically, last, so it
-      only ever names files that exist.
-
-    A resumed run reads the best FID back from ``best_json`` and keeps improving on it, unless
-    the number of samples or the extractor changed (FID is not comparable across them): then
-    the next evaluation starts a new best. Evaluations are skipped on steps with non-finite
-    metrics, and at the end of a ``fit`` stopped early (Ctrl-C, divergence) or without batches.
-
-    Under ``MultiWorkerMirroredStrategy`` every worker must take part in a checkpoint save.
-    The chief evaluates; the other workers run this callback with ``follower=True`` (nothing
-    measured or written but their share of the best checkpoint, into their own
-    ``best_manager``), and all call ``agree(decision)`` at each evaluation step, which returns
-    the chief's decision to save a new best.
-
-    Args:
-        real_stats: ``tfgan.evaluation.ActivationStats`` of the real images.
-        extractor: the feature extractor (a callable, or "mnist" / "inception_v3").
-        every_n_steps: cadence in global steps.
-        num_samples: generated images per evaluation.
-        csv_path: the CSV file (appended to; the header is written once).
-        summary_writer: optional ``tf.summary`` writer for the scalars.
-        best_manager: ``tf.train.CheckpointManager`` for the best state, or None (no best
-            tracking).
-        best_json: path of the JSON describing the best evaluation (with ``best_manager``).
-        export_fn: optional ``export_fn(step, checkpoint_path) -> export path``, called after
-            a new best checkpoint is saved.
-        extractor_name: the extractor's name, recorded in ``best_json``.
-        score_name: name of the Inception score in logs ("mnist_score" with the MNIST
-            classifier).
-        batch_size: images per generator / extractor call.
-        kid_subsets: KID subsets (fewer than the final evaluation's 100 keeps it cheap).
-        kid_subset_size: images per KID subset (clipped to the sample sizes).
-        seed: seed of the latent vectors and the KID subsets.
-        evaluate_on_train_end: also evaluate the last step of ``fit``.
-        log: called with one line per evaluation (default ``print``).
-        agree: ``agree(save_new_best) -> bool``, called on every worker of a cluster at each
-            evaluation step; returns the chief's decision (a collective: see above).
-        follower: a non-chief worker of a cluster: ``real_stats``, ``extractor`` and
-            ``csv_path`` are unused; only ``best_manager`` saves, when ``agree`` says so.
-    """
-
-    CSV_COLUMNS = ("step", "fid", "kid", "kid_std", "inception_score", "inception_score_std",
-                   "class_accuracy", "seconds", "time")
-
-    def __init__(self, real_stats: evaluation.ActivationStats, extractor, every_n_steps: int,
-                 num_samples: int = 2000, *, csv_path: str, summary_writer=None,
-                 best_manager: Optional[tf.train.CheckpointManager] = None,
-                 best_json: Optional[str] = None, export_fn: Optional[Callable] = None,
-                 extractor_name: str = "", score_name: str = "inception_score",
-                 batch_size: int = 500, kid_subsets: int = 20, kid_subset_size: int = 1000,
-                 seed: int = 0, evaluate_on_train_end: bool = True,
-                 log: Optional[Callable[[str], None]] = None,
-                 agree: Optional[Callable[[bool], bool]] = None, follower: bool = False):
-        super().__init__()
-        if every_n_steps < 1 or num_samples < 2:
-            raise ValueError("every_n_steps must be positive and num_samples at least 2")
-        if best_manager is not None and not best_json and not follower:
-            raise ValueError("best_json is required with best_manager")
-        if follower and agree is None:
-            raise ValueError("a follower needs agree")
-        self.agree = agree
-        self.follower = follower
-        self.real_stats = real_stats
-        self.extractor = None if follower else evaluation.get_extractor(extractor)
-        self.every_n_steps = int(every_n_steps)
-        self.num_samples = int(num_samples)
-        self.csv_path = csv_path
-        self.summary_writer = summary_writer
-        self.best_manager = best_manager
-        self.best_json = best_json
-        self.export_fn = export_fn
-        self.extractor_name = extractor_name or getattr(self.extractor, "name", "")
-        self.score_name = score_name
-        self.batch_size = int(batch_size)
-        self.kid_subsets = int(kid_subsets)
-        self.kid_subset_size = int(kid_subset_size)
-        self.seed = seed
-        self.evaluate_on_train_end = evaluate_on_train_end
-        self.log = log or (lambda line: print(line, flush=True))
-        self.best = None  # the best_json dict
-        self.last_evaluated_step = None
-        self.history = []  # one dict per evaluation of this fit
-        self._columns = self.CSV_COLUMNS  # an existing file's header wins
-
-    # -- state across resumptions -------------------------------------------------------
-
-    def _read_best(self) -> None:
-        self.best = None
-        if not self.best_json or not os.path.exists(self.best_json):
-            return
-        try:
-            with open(self.best_json) as f:
-                best = json.load(f)
-        except (OSError, ValueError):
-            return
-        if (best.get("num_samples") == self.num_samples
-                and best.get("extractor") == self.extractor_name):
-            self.best = best
-        else:
-            self.log(f"Best-checkpoint tracking restarts: {self.best_json} was measured with "
-                     f"{best.get('num_samples')} samples and the {best.get('extractor')!r} "
-                     f"extractor, now {self.num_samples} and {self.extractor_name!r}.")
-
-    def _truncate_csv_after(self, step: int) -> None:
-        if not os.path.exists(self.csv_path):
-            return
-        fieldnames, kept = truncate_csv_after(self.csv_path, step)
-        self._columns = tuple(fieldnames or self.CSV_COLUMNS)
-        if any(_to_float(r.get("step")) == step for r in kept):
-            self.last_evaluated_step = step
-
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        self.history = []
-        self.last_evaluated_step = None
-        self._columns = self.CSV_COLUMNS
-        if self.follower:
-            return
-        os.makedirs(os.path.dirname(os.path.abspath(self.csv_path)), exist_ok=True)
-        self._truncate_csv_after(self._step())
-        self._read_best()
-
-    # -- evaluation ---------------------------------------------------------------------
-
-    def evaluate(self, step: int) -> Dict[str, float]:
-        """Evaluates the model now, logs the result as the one of ``step``; returns it
-        (an empty dict on a follower)."""
-        if self.follower:
-            if self.agree(False) and self.best_manager is not None:
-                self.best_manager.save(checkpoint_number=step)
-            self.last_evaluated_step = step
-            return {}
-        started = time.time()
-        model = self.model
-        num_classes = getattr(model, "num_classes", None)
-        sample_fn = generator_sample_fn(
-            lambda z, labels: model.generate(z=z, labels=labels), model.latent_dim,
-            num_classes, seed=self.seed)
-        labels = None
-        if evaluation.class_accuracy_applies(self.extractor_name, num_classes):
-            labels = balanced_labels(self.num_samples, num_classes)
-        metrics = evaluation.evaluate_generator(
-            sample_fn, self.real_stats, self.extractor, num_samples=self.num_samples,
-            batch_size=self.batch_size, kid_subsets=self.kid_subsets,
-            kid_subset_size=self.kid_subset_size, seed=self.seed, labels=labels)
-        metrics["seconds"] = time.time() - started
-        metrics["step"] = step
-        self._write_row(step, metrics)
-        improved = self.best_manager is not None and (
-            self.best is None or metrics["fid"] < self.best["fid"])
-        if self.agree is not None:
-            improved = self.agree(improved)
-        if improved:
-            self._save_best(step, metrics)
-        score = metrics.get("inception_score")
-        score_text = f" - {self.score_name} {score:.3f}" if score is not None else ""
-        if metrics.get("class_accuracy") is not None:
-            score_text += f" - class accuracy {metrics['class_accuracy']:.3f}"
-        self.log(f"eval step {step}: fid {metrics['fid']:.3f} - kid {metrics['kid']:.4f}"
-                 f"{score_text} ({self.num_samples} samples, {metrics['seconds']:.1f} s)"
-                 + (" - new best" if improved else ""))
-        self.last_evaluated_step = step
-        self.history.append(metrics)
-        return metrics
-
-    def _write_row(self, step: int, metrics: Dict[str, float]) -> None:
-        row = {"step": step, "time": time.time()}
-        row.update({k: metrics[k] for k in self.CSV_COLUMNS if k in metrics and k != "step"})
-        new_file = not os.path.exists(self.csv_path) or os.path.getsize(self.csv_path) == 0
-        with open(self.csv_path, "a", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=self._columns, extrasaction="ignore")
-            if new_file:
-                writer.writeheader()
-            writer.writerow({k: _format_cell(k, v) for k, v in row.items()})
-        if self.summary_writer is not None:
-            with self.summary_writer.as_default():
-                write_scalar_summary("eval/fid", metrics["fid"], step)
-                write_scalar_summary("eval/kid", metrics["kid"], step)
-                if "inception_score" in metrics:
-                    write_scalar_summary(f"eval/{self.score_name}",
-                                         metrics["inception_score"], step)
-                if "class_accuracy" in metrics:
-                    write_scalar_summary("eval/class_accuracy", metrics["class_accuracy"],
-                                         step)
-            self.summary_writer.flush()
-
-    def _save_best(self, step: int, metrics: Dict[str, float]) -> None:
-        checkpoint = self.best_manager.save(checkpoint_number=step)
-        export = self.export_fn(step, checkpoint) if self.export_fn is not None else None
-        best = {
-            "step": step,
-            "fid": metrics["fid"],
-            "kid": metrics["kid"],
-            "kid_std": None if math.isnan(metrics["kid_std"]) else metrics["kid_std"],
-            "inception_score": metrics.get("inception_score"),
-            "inception_score_std": metrics.get("inception_score_std"),
-            "class_accuracy": metrics.get("class_accuracy"),
-            "score_name": self.score_name,
-            "num_samples": self.num_samples,
-            "num_real_samples": metrics.get("num_real_samples"),
-            "extractor": self.extractor_name,
-            "checkpoint": checkpoint,
-            "export": export,
-        }
-        _atomic_write(self.best_json, (json.dumps(best, indent=2, sort_keys=True) + "\n")
-                      .encode())
-        self.best = best
-
-    def on_train_batch_end(self, batch, logs=None):
-        super().on_train_batch_end(batch, logs)
-        step = self._step()
-        if step % self.every_n_steps == 0 and step != self.last_evaluated_step:
-            if not _all_finite(logs):
-                return  # a diverged state is neither measured nor kept
-            self.evaluate(step)
-
-    def on_train_end(self, logs=None):
-        step = self._step()
-        if (self.evaluate_on_train_end and step != self.last_evaluated_step
-                and self._batches > 0 and not getattr(self.model, "stop_training", False)):
-            self.evaluate(step)
-
-
-# --------------------------------------------------------------------------------------------
 # Progress
 
 
@@ -847,7 +379,7 @@ def _format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-class ProgressLogger(_StepCallback):
+class ProgressLogger(StepCallback):
     """A progress line with the global step, steps/s, ETA and the metrics.
 
     On a terminal the line is redrawn in place a few times a second (like Keras' progress
@@ -952,11 +484,12 @@ class ProgressLogger(_StepCallback):
 # Interruption
 
 
-def _all_finite(logs) -> bool:
+def all_finite(logs) -> bool:
+    """Whether every value in ``logs`` (a Keras logs dict, or None) is finite."""
     return all(math.isfinite(float(v)) for v in (logs or {}).values())
 
 
-class StopOnNonFinite(_StepCallback):
+class StopOnNonFinite(StepCallback):
     """Stops ``fit`` at the first batch whose logged metrics are NaN or infinite.
 
     Like ``keras.callbacks.TerminateOnNaN`` but watching every metric (a GAN logs ``d_loss``
@@ -975,7 +508,7 @@ class StopOnNonFinite(_StepCallback):
 
     def on_train_batch_end(self, batch, logs=None):
         super().on_train_batch_end(batch, logs)
-        if self.step is None and not _all_finite(logs):
+        if self.step is None and not all_finite(logs):
             self.step = self._step()
             self.logs = dict(logs)
             self.model.stop_training = True

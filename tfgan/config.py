@@ -1,5 +1,8 @@
 """The experiment configuration: one flat dataclass, validated, stored as ``config.json``.
 
+No TensorFlow: the choices and help of every field are ``tfgan.names``', so flags are
+defined and checked before TensorFlow loads.
+
 ``Config`` has one field per command-line flag of ``tfgan-train`` (except ``--workdir``,
 ``--overwrite`` and ``--flagfile``), with the same name, so a flag, a field and a key of a work
 directory's ``config.json`` are the same thing::
@@ -11,8 +14,8 @@ directory's ``config.json`` are the same thing::
 
 Resuming: a work directory remembers the config that created it. Running again with a config
 that differs only in ``RESUMABLE_FIELDS`` continues the run; any other difference is refused
-(``tfgan.train_lib``). The resumable fields change how long the run goes and what it writes,
-not the model or its training mathematics:
+(``tfgan.workdir.check_workdir``). The resumable fields change how long the run goes and what
+it writes, not the model or its training mathematics:
 
 * ``train_steps``: extend (or shorten) the run;
 * ``sample_every``, ``checkpoint_every``, ``log_every``, ``keep_checkpoints``, ``num_samples``:
@@ -24,7 +27,7 @@ not the model or its training mathematics:
 * ``eval_every``, ``eval_samples``, ``eval_extractor``: how often and how precisely sample
   quality is measured during training (the best checkpoint is then judged against these; a
   change of ``eval_samples`` or ``eval_extractor`` restarts the best-so-far, see
-  ``tfgan.callbacks.EvaluateQuality``).
+  ``tfgan.quality.EvaluateQuality``).
 
 Conventions: ``0`` means "off / the architecture's default" for ``clip_value``,
 ``drift_weight``, ``g_base_filters``, ``d_base_filters`` and ``eval_every``; ``""`` means "none"
@@ -38,26 +41,20 @@ run is resumed, evaluated and exported from any directory, whichever way the pat
 """
 
 import dataclasses
-import math
-import numbers
 import os
 from typing import Any, Dict, List, Tuple
 
-from tfgan import augment as augment_lib
-from tfgan import distribute
-from tfgan import export as export_lib
-from tfgan import losses as losses_lib
-from tfgan import networks
+from tfgan import _checks
+from tfgan import _io
+from tfgan import names
 
-DATASETS = ("mnist", "folder", "synthetic")
-STRATEGIES = distribute.STRATEGIES
-PRECISIONS = distribute.PRECISIONS
-OPTIMIZERS = ("adam", "rmsprop")
-NORMS = ("auto",) + tuple(networks.NORMALIZATIONS)
-# Feature extractors for --eval_every: "auto" is the packaged MNIST classifier for 1-channel
-# images and the packaged anime-face network for RGB ones; "inception_v3" needs its ImageNet
-# weights (and minutes on a CPU).
-EVAL_EXTRACTORS = ("auto", "mnist", "anime", "inception_v3")
+# The choices (spelled in tfgan.names), under the names this module has always exported.
+DATASETS = names.DATASETS
+STRATEGIES = names.STRATEGIES
+PRECISIONS = names.PRECISIONS
+OPTIMIZERS = names.OPTIMIZERS
+NORMS = names.NORMS
+EVAL_EXTRACTORS = names.EXTRACTORS
 
 # Fields that may change between runs in the same work directory (see the module docstring).
 RESUMABLE_FIELDS = (
@@ -245,22 +242,17 @@ class Config:
             ConfigError: naming the flag, e.g. ``--batch_size must be a positive integer,
                 got -4``.
         """
-        _choice("dataset", self.dataset, DATASETS)
-        _choice("arch", self.arch, networks.ARCHITECTURES)
-        _choice("loss", self.loss, losses_lib.LOSS_NAMES)
-        _choice("norm", self.norm, NORMS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("strategy", self.strategy, STRATEGIES)
-        _choice("mixed_precision", self.mixed_precision, PRECISIONS)
-        _choice("eval_extractor", self.eval_extractor, EVAL_EXTRACTORS)
+        for name, choices in names.FLAG_CHOICES.items():
+            _checks.one_of(f"--{name}", getattr(self, name), choices, ConfigError)
         for name in ("image_size", "latent_dim", "label_embedding_dim", "batch_size",
                      "train_steps", "d_steps", "g_every", "sample_every", "num_samples",
                      "checkpoint_every", "keep_checkpoints", "log_every", "eval_samples"):
-            _positive_int(name, getattr(self, name))
-        _non_negative_int("eval_every", self.eval_every, "(0: off)")
+            _checks.positive_int(f"--{name}", getattr(self, name), ConfigError)
+        _checks.non_negative_int("--eval_every", self.eval_every, "(0: off)", ConfigError)
         for name in ("g_base_filters", "d_base_filters"):
-            _non_negative_int(name, getattr(self, name), "(0: the architecture's default)")
-        _non_negative_int("seed", self.seed, "")
+            _checks.non_negative_int(f"--{name}", getattr(self, name),
+                                     "(0: the architecture's default)", ConfigError)
+        _checks.non_negative_int("--seed", self.seed, "", ConfigError)
         for name in ("conditional", "spectral_norm", "critic_warmup"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"--{name} must be true or false, got "
@@ -268,39 +260,40 @@ class Config:
         if self.channels not in (1, 3) or isinstance(self.channels, bool):
             raise ConfigError(f"--channels must be 1 or 3, got {self.channels!r}")
         if self.conditional:
-            _int("num_classes", self.num_classes)
+            if not _checks.is_int(self.num_classes):
+                raise ConfigError(f"--num_classes must be an integer, got {self.num_classes!r}")
             if self.num_classes < 2:
                 raise ConfigError(f"--num_classes must be at least 2 for a --conditional "
                                   f"model, got {self.num_classes}")
         for name in ("g_lr", "d_lr"):
-            if not _real(getattr(self, name)) or not getattr(self, name) > 0:
+            if not _checks.is_real(getattr(self, name)) or not getattr(self, name) > 0:
                 raise ConfigError(f"--{name} must be a positive number, got "
                                   f"{getattr(self, name)!r}")
         for name in ("beta1", "beta2"):
-            if not _real(getattr(self, name)) or not 0 <= getattr(self, name) < 1:
+            if not _checks.is_real(getattr(self, name)) or not 0 <= getattr(self, name) < 1:
                 raise ConfigError(f"--{name} must be in [0, 1), got {getattr(self, name)!r}")
         for name in ("gp_weight", "clip_value", "drift_weight"):
-            if not _real(getattr(self, name)) or not getattr(self, name) >= 0:
+            if not _checks.is_real(getattr(self, name)) or not getattr(self, name) >= 0:
                 raise ConfigError(f"--{name} must be a number >= 0 (0: off), got "
                                   f"{getattr(self, name)!r}")
-        if not _real(self.ema_decay) or not 0 <= self.ema_decay < 1:
+        if not _checks.is_real(self.ema_decay) or not 0 <= self.ema_decay < 1:
             raise ConfigError(f"--ema_decay must be in [0, 1) (0: off), got {self.ema_decay!r}")
-        if not _real(self.dropout) or not 0 <= self.dropout < 1:
+        if not _checks.is_real(self.dropout) or not 0 <= self.dropout < 1:
             raise ConfigError(f"--dropout must be in [0, 1), got {self.dropout!r}")
         if (not isinstance(self.ls_targets, (tuple, list)) or len(self.ls_targets) != 3
-                or not all(_real(t) for t in self.ls_targets)):
+                or not all(_checks.is_real(t) for t in self.ls_targets)):
             raise ConfigError(f"--ls_targets must be three numbers a,b,c (e.g. 0,1,1 or "
                               f"-1,1,0), got {self.ls_targets!r}")
         for name in ("data_dir", "export_dir", "cache", "augment"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"--{name} must be a string, got {getattr(self, name)!r}")
         try:
-            augment_lib.parse_policy(self.augment)
+            names.parse_augment_policy(self.augment)
         except ValueError as error:
             raise ConfigError(
                 f"--augment must be '' (off) or a comma-separated list naming each of "
-                f"{', '.join(augment_lib.POLICIES)} at most once (e.g. "
-                f"--augment={augment_lib.DEFAULT_POLICY}), got {self.augment!r}") from error
+                f"{', '.join(names.AUGMENT_POLICIES)} at most once (e.g. "
+                f"--augment={names.DEFAULT_AUGMENT_POLICY}), got {self.augment!r}") from error
         self._validate_combinations()
         if check_paths:
             self._validate_paths()
@@ -311,8 +304,8 @@ class Config:
         if self.arch == "dcgan" and size % 4:
             raise ConfigError(f"--image_size must be divisible by 4 for --arch=dcgan, got "
                               f"{size}")
-        if self.arch == "dcgan_transpose" and size not in networks.TRANSPOSE_SIZES:
-            sizes = ", ".join(map(str, networks.TRANSPOSE_SIZES))
+        if self.arch == "dcgan_transpose" and size not in names.TRANSPOSE_SIZES:
+            sizes = ", ".join(map(str, names.TRANSPOSE_SIZES))
             raise ConfigError(f"--image_size must be one of {sizes} for "
                               f"--arch=dcgan_transpose, got {size}")
         if self.dataset == "mnist":
@@ -347,7 +340,7 @@ class Config:
                                   f"for --dataset=folder")
         if self.export_dir:
             try:
-                export_lib.check_export_dir(self.export_dir)
+                _io.check_export_dir(self.export_dir)
             except NotADirectoryError as e:
                 raise ConfigError(f"--export_dir={self.export_dir}: {e}") from e
 
@@ -373,37 +366,3 @@ def _normalised(name: str, value):
     if _is_path(name, value):
         return os.path.realpath(_absolute(value))
     return value
-
-
-def _quoted(values) -> str:
-    return ", ".join(repr(v) for v in values)
-
-
-def _choice(name, value, choices):
-    if value not in choices:
-        raise ConfigError(f"--{name} must be one of {_quoted(choices)}, got {value!r}")
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _real(value) -> bool:
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value))
-
-
-def _int(name, value):
-    if not _is_int(value):
-        raise ConfigError(f"--{name} must be an integer, got {value!r}")
-
-
-def _positive_int(name, value):
-    if not _is_int(value) or value < 1:
-        raise ConfigError(f"--{name} must be a positive integer, got {value!r}")
-
-
-def _non_negative_int(name, value, note):
-    if not _is_int(value) or value < 0:
-        note = f" {note}" if note else ""
-        raise ConfigError(f"--{name} must be an integer >= 0{note}, got {value!r}")

@@ -33,12 +33,11 @@ Distribution:
   examples (``input_pipeline_id`` of ``num_input_pipelines``, sliced before anything is read or
   decoded) and batches by ``input_context.get_per_replica_batch_size(batch_size)``.
 
-Image folders (:func:`image_folder`, :func:`scan_image_folder`) are scanned recursively for
-jpg/jpeg/png/bmp/gif files; hidden files and folders (name starting with ".") are ignored. Every
-file is decoded once at scan time, in parallel and with the very decoder the pipeline uses, so a
-file TensorFlow cannot decode is dropped and reported once (a single ``logging`` warning listing
-the paths) before training starts rather than failing mid-epoch; ``ignore_errors`` stays in the
-pipeline as a safety net for files that change after the scan.
+Image folders (:func:`image_folder`) are scanned by ``tfgan.image_files`` (re-exported here:
+``scan_image_folder``, ``check_image_folder``, ``class_names``): every file is decoded once at
+scan time, with the very decoder the pipeline uses, so a file TensorFlow cannot decode is
+dropped and reported once before training starts rather than failing mid-epoch;
+``ignore_errors`` stays in the pipeline as a safety net for files that change after the scan.
 
 MNIST (:func:`mnist`) comes from an explicit ``data_dir`` (a ``.npz`` in the
 ``keras.datasets.mnist`` layout, or a directory holding ``mnist.npz`` or the four IDX files),
@@ -48,7 +47,6 @@ after minutes of download retries) and names ``--data_dir`` / ``data_dir=``.
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import logging
 import os
@@ -57,6 +55,10 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
+
+from tfgan import _checks
+from tfgan.image_files import (IMAGE_EXTENSIONS, ImageFolderIndex, check_image_folder,
+                               class_names, decode_image, scan_image_folder)
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -72,16 +74,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: File extensions (lower case, with the dot) that :func:`image_folder` picks up.
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
-
 _AUTOTUNE = tf.data.AUTOTUNE
 # Upper bound on a shuffle buffer of decoded images read back from a FILE cache (a memory cache
 # shares its tensors with the buffer, so it gets a full buffer; so does everything that is
 # shuffled before decoding). 10,000 images of 96x96x3 uint8 are 276 MB.
 _MAX_DECODED_SHUFFLE_BUFFER = 10_000
-# How many skipped paths the scan warning lists before it summarises the rest.
-_MAX_LISTED_SKIPPED = 50
 
 _MNIST_NPZ = "mnist.npz"
 _MNIST_IDX = {
@@ -94,12 +91,6 @@ _TFDS_HOST = ("storage.googleapis.com", 443)  # where tfds downloads MNIST from
 # --------------------------------------------------------------------------------------------
 # Argument checks
 # --------------------------------------------------------------------------------------------
-
-
-def _check_positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
 
 
 def _check_channels(channels) -> int:
@@ -444,8 +435,8 @@ def mnist(split="train", *, batch_size=64, image_size=28, with_labels=False, dat
             tfds can neither find nor download MNIST (the message names ``--data_dir``).
         ValueError: Bad arguments, or ``batch_size`` larger than the split.
     """
-    batch_size = _check_positive_int("batch_size", batch_size)
-    image_size = _check_positive_int("image_size", image_size)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    image_size = _checks.positive_int("image_size", image_size)
     cache = _check_cache(cache)
     if data_dir is not None:
         images, labels = _mnist_from_files(data_dir, split)
@@ -467,213 +458,6 @@ def mnist(split="train", *, batch_size=64, image_size=28, with_labels=False, dat
 # --------------------------------------------------------------------------------------------
 # Image folders
 # --------------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class ImageFolderIndex:
-    """The result of :func:`scan_image_folder`.
-
-    Attributes:
-        root: The scanned folder.
-        paths: Decodable image files, sorted.
-        labels: Class index of each path (index into ``class_names``), or None when the folder
-            was scanned without labels.
-        class_names: Sorted first-level subfolder names (empty without labels).
-        skipped: Files with an image extension that could not be decoded (dropped).
-    """
-
-    root: str
-    paths: list
-    labels: Optional[list]
-    class_names: list
-    skipped: list
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-
-def _is_image_file(name: str) -> bool:
-    return not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS)
-
-
-def _walk_images(directory: str) -> list:
-    """All image files under ``directory`` (recursive, hidden entries skipped), sorted."""
-    found, seen = [], set()
-    for dirpath, dirnames, filenames in os.walk(directory, followlinks=True):
-        real = os.path.realpath(dirpath)
-        if real in seen:  # a symlink cycle, or a folder linked twice
-            dirnames[:] = []
-            continue
-        seen.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(os.path.join(dirpath, f) for f in filenames if _is_image_file(f))
-    return sorted(found)
-
-
-def _check_folder(path) -> str:
-    if isinstance(path, ImageFolderIndex):
-        return path.root
-    root = os.path.expanduser(os.fspath(path))
-    if not os.path.exists(root):
-        raise FileNotFoundError(
-            f"Image folder path={root!r} does not exist. Pass the folder that holds the images "
-            f"(searched recursively for {', '.join(IMAGE_EXTENSIONS)}).")
-    if not os.path.isdir(root):
-        raise FileNotFoundError(
-            f"Image folder path={root!r} is a file, not a directory. Pass the folder that "
-            f"holds the images.")
-    return root
-
-
-def class_names(path) -> list:
-    """The sorted first-level subfolder names that :func:`image_folder` uses as labels.
-
-    Only subfolders holding at least one image file (at any depth) count; hidden ones
-    (starting with ".") do not. Label ``i`` is ``class_names(path)[i]``.
-
-    Args:
-        path: The image folder.
-
-    Returns:
-        A sorted list of folder names.
-    """
-    root = _check_folder(path)
-    names = []
-    for entry in sorted(os.scandir(root), key=lambda e: e.name):
-        if entry.name.startswith(".") or not entry.is_dir():
-            continue
-        if _walk_images(entry.path):
-            names.append(entry.name)
-    return names
-
-
-def _decode_image(path: tf.Tensor) -> tf.Tensor:
-    """Reads and decodes one file: uint8 ``[h, w, 3]`` (GIF: first frame; alpha dropped)."""
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-    image.set_shape([None, None, 3])
-    return image
-
-
-def _undecodable(paths: Sequence[str]) -> list:
-    """Indices of ``paths`` that `_decode_image` fails on, found by decoding all in parallel."""
-    if not paths:
-        return []
-    ds = tf.data.Dataset.from_tensor_slices((np.arange(len(paths), dtype=np.int64),
-                                             np.asarray(paths, dtype=object)))
-    ds = ds.map(lambda i, p: (i, tf.shape(_decode_image(p))),
-                num_parallel_calls=_AUTOTUNE, deterministic=False)
-    ds = ds.ignore_errors().map(lambda i, shape: i).batch(4096)
-    ok = np.zeros(len(paths), dtype=bool)
-    for indices in ds.as_numpy_iterator():
-        ok[indices] = True
-    return np.flatnonzero(~ok).tolist()
-
-
-def scan_image_folder(path, *, with_labels=False, validate=True) -> ImageFolderIndex:
-    """Lists (and by default validates) the images that :func:`image_folder` will read.
-
-    Files whose lower-cased name ends in .jpg, .jpeg, .png, .bmp or .gif are found at any
-    depth. With ``validate`` every file is decoded once, in parallel, by the same TensorFlow
-    decoder the pipeline uses; files that fail are dropped, counted in ``skipped`` and reported
-    in one ``logging`` warning that lists their paths.
-
-    Args:
-        path: The image folder.
-        with_labels: Label each image by its first-level subfolder (see :func:`class_names`);
-            image files directly in ``path`` are then ignored (with a warning).
-        validate: Decode every file now. This costs about one epoch of decoding: 0.5 s for
-            5,000 96x96 JPEGs on 2 CPU cores (about 2 s for 16,000 anime faces).
-            False trusts the files; an undecodable one is then only dropped at run time by
-            ``ignore_errors``, with TensorFlow's error message but without its path.
-
-    Returns:
-        An :class:`ImageFolderIndex`.
-
-    Raises:
-        FileNotFoundError: ``path`` does not exist or is not a directory.
-        ValueError: No image files (or, with labels, no class subfolders), or none decodable.
-    """
-    root = _check_folder(path)
-    if with_labels:
-        names = class_names(root)
-        if not names:
-            raise ValueError(
-                f"with_labels=True needs one subfolder per class under {root!r}, but it has no "
-                f"subfolder holding images ({', '.join(IMAGE_EXTENSIONS)}). Put each class in "
-                f"its own subfolder, or use with_labels=False.")
-        paths, labels = [], []
-        for label, name in enumerate(names):
-            found = _walk_images(os.path.join(root, name))
-            paths.extend(found)
-            labels.extend([label] * len(found))
-        loose = [f for f in os.listdir(root)
-                 if _is_image_file(f) and os.path.isfile(os.path.join(root, f))]
-        if loose:
-            logger.warning("with_labels=True: ignoring %d image files directly in %s (only "
-                           "files inside class subfolders get labels).", len(loose), root)
-    else:
-        names, paths, labels = [], _walk_images(root), None
-    if not paths:
-        raise ValueError(
-            f"No image files ({', '.join(IMAGE_EXTENSIONS)}) found under {root!r}. Check "
-            f"path=; the folder is searched recursively.")
-
-    skipped = []
-    if validate:
-        bad = set(_undecodable(paths))
-        if bad:
-            skipped = [p for i, p in enumerate(paths) if i in bad]
-            if labels is not None:
-                labels = [lab for i, lab in enumerate(labels) if i not in bad]
-            paths = [p for i, p in enumerate(paths) if i not in bad]
-            listed = "\n  ".join(skipped[:_MAX_LISTED_SKIPPED])
-            more = len(skipped) - _MAX_LISTED_SKIPPED
-            logger.warning(
-                "Skipping %d of %d image files under %s that cannot be decoded:\n  %s%s",
-                len(skipped), len(skipped) + len(paths), root, listed,
-                f"\n  ... and {more} more (see scan_image_folder(...).skipped)" if more > 0
-                else "")
-    if not paths:
-        raise ValueError(f"None of the {len(skipped)} image files under {root!r} can be "
-                         f"decoded; nothing to train on.")
-    return ImageFolderIndex(root=root, paths=paths, labels=labels, class_names=names,
-                            skipped=skipped)
-
-
-def _decodes(path: str) -> bool:
-    """Whether the pipeline's decoder reads ``path`` (one eager decode)."""
-    try:
-        _decode_image(tf.constant(path))
-    except tf.errors.OpError:
-        return False
-    return True
-
-
-def check_image_folder(path, *, with_labels=False) -> int:
-    """Checks quickly that :func:`image_folder` has something to train on.
-
-    Lists the image files (as :func:`scan_image_folder` does) and decodes them one at a time
-    until one succeeds, so a healthy folder costs one decode however large it is; the full
-    scan that drops undecodable files still happens when the pipeline is built. For
-    command-line tools that must fail before they write anything.
-
-    Args:
-        path: the image folder.
-        with_labels: label by first-level subfolder (see :func:`class_names`).
-
-    Returns:
-        The number of image files found (decodable or not).
-
-    Raises:
-        FileNotFoundError: ``path`` does not exist or is not a directory.
-        ValueError: no image files (or, with labels, no class subfolders), or none of them
-            decodable.
-    """
-    index = scan_image_folder(path, with_labels=with_labels, validate=False)
-    if not any(_decodes(p) for p in index.paths):
-        raise ValueError(f"None of the {len(index)} image files under {index.root!r} can be "
-                         f"decoded; nothing to train on.")
-    return len(index)
 
 
 def _resize_and_center_crop(image: tf.Tensor, size: int) -> tf.Tensor:
@@ -701,7 +485,7 @@ def _resize_and_center_crop(image: tf.Tensor, size: int) -> tf.Tensor:
 
 def _folder_decode_fn(image_size: int, channels: int, with_labels: bool) -> Callable:
     def load(path):
-        image = tf.cast(_decode_image(path), tf.float32)
+        image = tf.cast(decode_image(path), tf.float32)
         image = _resize_and_center_crop(image, image_size)
         if channels == 1:
             image = tf.image.rgb_to_grayscale(image)
@@ -749,8 +533,8 @@ def image_folder(path, *, batch_size=64, image_size=64, channels=3, with_labels=
         ValueError: Bad arguments, no (decodable) images, or ``batch_size`` larger than the
             number of images.
     """
-    batch_size = _check_positive_int("batch_size", batch_size)
-    image_size = _check_positive_int("image_size", image_size)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    image_size = _checks.positive_int("image_size", image_size)
     channels = _check_channels(channels)
     cache = _check_cache(cache)
     if isinstance(path, ImageFolderIndex) and (not with_labels or path.labels is not None):
@@ -804,11 +588,11 @@ def synthetic(*, num_examples=64, batch_size=4, image_size=16, channels=1, num_c
     Raises:
         ValueError: Bad arguments, or ``batch_size > num_examples``.
     """
-    num_examples = _check_positive_int("num_examples", num_examples)
-    batch_size = _check_positive_int("batch_size", batch_size)
-    image_size = _check_positive_int("image_size", image_size)
+    num_examples = _checks.positive_int("num_examples", num_examples)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    image_size = _checks.positive_int("image_size", image_size)
     channels = _check_channels(channels)
-    num_classes = 10 if num_classes is None else _check_positive_int("num_classes",
+    num_classes = 10 if num_classes is None else _checks.positive_int("num_classes",
                                                                      num_classes)
     rng = np.random.default_rng(seed)
     images = rng.integers(0, 256, (num_examples, image_size, image_size, channels),

@@ -34,8 +34,11 @@ import os
 import keras
 import tensorflow as tf
 
-STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+from tfgan import _checks
+from tfgan import names
+
+STRATEGIES = names.STRATEGIES
+PRECISIONS = names.PRECISIONS
 
 
 def _tpu_configured() -> bool:
@@ -59,9 +62,7 @@ def get_strategy(name: str = "auto") -> tf.distribute.Strategy:
     Raises:
         ValueError: for an unknown name.
     """
-    if name not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {', '.join(map(repr, STRATEGIES))}, "
-                         f"got {name!r}")
+    _checks.one_of("strategy", name, STRATEGIES)
     if name == "auto":
         if _tpu_configured():
             return _tpu_strategy()
@@ -93,9 +94,7 @@ def set_precision(policy: str = "float32") -> None:
     Raises:
         ValueError: for an unknown policy.
     """
-    if policy not in PRECISIONS:
-        raise ValueError(f"mixed_precision must be one of {', '.join(map(repr, PRECISIONS))}, "
-                         f"got {policy!r}")
+    _checks.one_of("mixed_precision", policy, PRECISIONS)
     keras.mixed_precision.set_global_policy(policy)
 
 
@@ -152,7 +151,7 @@ def chief_decides(strategy):
     Args:
         strategy: the strategy in use.
     """
-    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+    if not is_multi_worker(strategy):
         return None
     chief = is_chief(strategy)
 
@@ -165,3 +164,44 @@ def chief_decides(strategy):
         return float(total(tf.constant(1.0 if chief and flag else 0.0))) > 0
 
     return decide
+
+
+def is_multi_worker(strategy) -> bool:
+    """Whether ``strategy`` is a ``MultiWorkerMirroredStrategy`` (where reading a distributed
+    variable, e.g. a metric, is a collective every worker must join)."""
+    return isinstance(strategy, (tf.distribute.MultiWorkerMirroredStrategy,
+                                 tf.distribute.experimental.MultiWorkerMirroredStrategy))
+
+
+def replica_context():
+    """``(num_replicas, replica_id)`` of the current replica (``(1, 0)`` outside one)."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:  # cross-replica context
+        return 1, 0
+    return ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
+
+
+def global_draw(sampler, batch_size: int, shape, seed):
+    """Draws for the global batch and returns this replica's ``batch_size`` rows.
+
+    Every replica draws the same global sample from the shared seed stream, so the noise a
+    training example sees does not depend on how many replicas the batch is split over.
+
+    Args:
+        sampler: e.g. ``keras.random.normal``; called as ``sampler(shape, seed=seed)``.
+        batch_size: the per-replica batch size.
+        shape: the shape of one draw (without the batch axis).
+        seed: a ``keras.random.SeedGenerator`` shared by the replicas.
+    """
+    num_replicas, _ = replica_context()
+    values = sampler((batch_size * num_replicas,) + tuple(shape), seed=seed)
+    return replica_slice(values, batch_size)
+
+
+def replica_slice(values, batch_size: int):
+    """This replica's ``batch_size`` rows of ``values`` drawn for the global batch."""
+    num_replicas, replica_id = replica_context()
+    if num_replicas == 1:
+        return values
+    start = replica_id * batch_size
+    return values[start:start + batch_size]

@@ -19,50 +19,46 @@ export directory (its highest version, or version ``step``). An export inside a 
 directory (``<workdir>/export/<step>``, ``<workdir>/best_export/<step>``) finds the run's
 config two levels up, and with it the data set.
 
-The real side (``real_images``): the MNIST test split at the generator's image size for
-``--dataset=mnist`` (the default when nothing is known about the run), held-out random
-images for ``synthetic`` (tests), and a seeded random sample of the training folder itself
-for ``folder`` (it has no test split), read by the training pipeline at the generator's size.
-Generated images come from a fixed latent stream (``seed``), with balanced labels for a
-conditional generator (``tfgan.callbacks.generator_sample_fn``). For a conditional generator
-of 10 classes scored by the MNIST classifier, ``class_accuracy`` is the fraction of samples
-classified as the digit they were generated for (chance: 0.1).
+The real side (``tfgan.quality.real_images``): the MNIST test split for ``--dataset=mnist``
+(the default when nothing is known about the run), held-out random images for ``synthetic``,
+a seeded random sample of the training folder for ``folder``. Generated images come from a
+fixed latent stream (``seed``), with balanced labels for a conditional generator
+(``tfgan.sampling.generator_sample_fn``). For a conditional generator of 10 classes scored by
+the MNIST classifier, ``class_accuracy`` is the fraction of samples classified as the digit
+they were generated for (chance: 0.1).
 
 The extractor ``"auto"`` is the packaged MNIST classifier for 1-channel images and the
 packaged anime-face network (``"anime"``) for RGB ones; ``"inception_v3"`` works when its
 ImageNet weights are in ``~/.keras/models``.
 """
 
-import json
 import math
 import os
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional
 
-from tfgan import callbacks as callbacks_lib
-from tfgan import config as config_lib
-from tfgan import data as data_lib
+from tfgan import _aliases
+from tfgan import _io
 from tfgan import evaluation
 from tfgan import export as export_lib
-from tfgan import train_lib
+from tfgan import quality
+from tfgan import sampling
+from tfgan import workdir as workdir_lib
 
 __all__ = [
-    "EXTRACTORS",
     "LoadedModel",
     "ModelNotFoundError",
     "evaluate_model",
     "format_result",
     "load_model",
-    "real_images",
-    "real_stats",
-    "resolve_extractor",
-    "score_name",
 ]
 
-EXTRACTORS = ("auto", "mnist", "anime", "inception_v3")
 EVAL_JSON = "eval_{version}.json"
-# Real images used at most (the MNIST test split has 10,000).
-MAX_REAL_SAMPLES = 10_000
+
+# The real side and the extractor names moved to tfgan.quality (DeprecationWarning).
+__getattr__ = _aliases.moved(__name__, {name: f"tfgan.quality.{name}" for name in (
+    "EXTRACTORS", "MAX_REAL_SAMPLES", "real_images", "real_stats", "resolve_extractor",
+    "score_name")})
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -73,7 +69,7 @@ class LoadedModel:
     """A generator to evaluate, from a checkpoint or a SavedModel (see ``load_model``).
 
     Attributes:
-        sampler: a ``train_lib.Sampler``.
+        sampler: a ``tfgan.sampling.Sampler``.
         step: the training step (checkpoint step or export version), or None if unknown.
         path: the checkpoint prefix or the SavedModel directory.
         kind: ``"checkpoint"`` or ``"saved_model"``.
@@ -91,7 +87,7 @@ class LoadedModel:
 
 
 def _is_workdir(path: str) -> bool:
-    return os.path.isfile(os.path.join(path, train_lib.CONFIG_FILE))
+    return os.path.isfile(os.path.join(path, workdir_lib.CONFIG_FILE))
 
 
 def load_model(model_dir: str, step: Optional[int] = None) -> LoadedModel:
@@ -114,16 +110,16 @@ def load_model(model_dir: str, step: Optional[int] = None) -> LoadedModel:
     if not os.path.isdir(model_dir):
         raise ModelNotFoundError(f"{model_dir} does not exist or is not a directory")
     if _is_workdir(model_dir):
-        if not train_lib.checkpoint_steps(model_dir):
+        if not workdir_lib.run_checkpoint_steps(model_dir):
             raise ModelNotFoundError(
                 f"{model_dir} is a work directory without checkpoints (nothing trained yet)")
         try:
-            gan, gan_step, config = train_lib.restore_gan(model_dir, step)
+            gan, gan_step, config = workdir_lib.restore_gan(model_dir, step)
         except FileNotFoundError as e:
             raise ModelNotFoundError(str(e)) from e
-        return LoadedModel(train_lib.Sampler.from_gan(gan), gan_step,
-                           os.path.join(model_dir, train_lib.CHECKPOINT_DIR,
-                                        f"{train_lib.CHECKPOINT_PREFIX}-{gan_step}"),
+        return LoadedModel(sampling.Sampler.from_gan(gan), gan_step,
+                           os.path.join(model_dir, workdir_lib.CHECKPOINT_DIR,
+                                        f"{workdir_lib.CHECKPOINT_PREFIX}-{gan_step}"),
                            "checkpoint", config,
                            os.path.join(model_dir, EVAL_JSON.format(version=gan_step)))
     if export_lib._is_saved_model(model_dir):  # pylint: disable=protected-access
@@ -145,92 +141,14 @@ def load_model(model_dir: str, step: Optional[int] = None) -> LoadedModel:
                 f"{model_dir} is neither a work directory of tfgan-train (config.json, "
                 "checkpoints/), a SavedModel, nor a directory of numbered SavedModel "
                 "versions") from e
-    sampler = train_lib.Sampler.from_export(path)
+    sampler = sampling.Sampler.from_export(path)
     name = os.path.basename(os.path.normpath(path))
     version = int(name) if name.isdigit() else None
     # <workdir>/export/<step> or <workdir>/best_export/<step>: the run's config.
     workdir = os.path.dirname(os.path.dirname(path))
-    config = train_lib.load_config(workdir) if _is_workdir(workdir) else None
+    config = workdir_lib.load_config(workdir) if _is_workdir(workdir) else None
     output = os.path.join(os.path.dirname(path), EVAL_JSON.format(version=name))
     return LoadedModel(sampler, version, path, "saved_model", config, output)
-
-
-def resolve_extractor(name: str, channels: int) -> str:
-    """``"auto"`` -> ``"mnist"`` for 1 channel, ``"anime"`` for 3; others unchanged."""
-    if name not in EXTRACTORS:
-        raise ValueError(f"extractor must be one of {', '.join(map(repr, EXTRACTORS))}, got "
-                         f"{name!r}")
-    if name == "auto":
-        return "mnist" if channels == 1 else "anime"
-    return name
-
-
-def score_name(extractor: str) -> str:
-    """``"mnist_score"`` for the MNIST classifier, else ``"inception_score"``."""
-    return "mnist_score" if extractor == "mnist" else "inception_score"
-
-
-def real_images(dataset: str = "mnist", *, data_dir: Optional[str] = None,
-                image_size: int = 28, channels: int = 1, batch_size: int = 500,
-                seed: int = 0) -> Tuple[Any, str]:
-    """The held-out real images a generator of this data set is compared with.
-
-    Args:
-        dataset: ``"mnist"`` (the test split), ``"synthetic"`` (random images from another
-            seed than training's) or ``"folder"`` (the training folder, in an order shuffled
-            with ``seed``, so the first N are a random sample: a folder has no test split).
-        data_dir: MNIST ``.npz``/directory (None: tfds), or the image folder.
-        image_size: the generator's image size (MNIST is resized like the training data).
-        channels: the generator's channels (synthetic and folder data).
-        batch_size: images per batch.
-        seed: the run's seed (synthetic data use ``seed + 1``; a folder's order).
-
-    Returns:
-        ``(dataset of image batches in [-1, 1], description)``.
-
-    Raises:
-        FileNotFoundError: MNIST is not available (the message names ``--data_dir``).
-        ValueError: an unknown data set, or ``folder`` without ``data_dir``.
-    """
-    if dataset == "mnist":
-        images = data_lib.mnist("test", batch_size=batch_size, image_size=image_size,
-                                data_dir=data_dir, shuffle=False, drop_remainder=False)
-        return images, f"MNIST test digits ({image_size}x{image_size})"
-    if dataset == "synthetic":
-        count = config_lib.SYNTHETIC_EXAMPLES
-        images = data_lib.synthetic(num_examples=count, batch_size=min(batch_size, count),
-                                    image_size=image_size, channels=channels, seed=seed + 1,
-                                    drop_remainder=False)
-        return images, "held-out synthetic images"
-    if dataset == "folder":
-        if not data_dir:
-            raise ValueError("the real images of a folder data set need its data_dir")
-        # Shuffled (file names, before decoding) with a fixed seed: the first num_samples
-        # are a random sample of the folder, not its first files in name order.
-        images = data_lib.image_folder(data_dir, batch_size=batch_size, image_size=image_size,
-                                       channels=channels, shuffle=True, seed=seed,
-                                       drop_remainder=False)
-        return images, f"training images of {data_dir} (a folder has no test split)"
-    raise ValueError(f"dataset must be one of {', '.join(map(repr, config_lib.DATASETS))}, "
-                     f"got {dataset!r}")
-
-
-def real_stats(extractor, dataset: str = "mnist", *, data_dir: Optional[str] = None,
-               image_size: int = 28, channels: int = 1, num_samples: int = MAX_REAL_SAMPLES,
-               batch_size: int = 500, seed: int = 0
-               ) -> Tuple[evaluation.ActivationStats, str]:
-    """``tfgan.evaluation.ActivationStats`` of :func:`real_images` (at most ``num_samples``).
-
-    Returns:
-        ``(stats, description)``.
-    """
-    images, description = real_images(dataset, data_dir=data_dir, image_size=image_size,
-                                      channels=channels, batch_size=batch_size, seed=seed)
-    if dataset == "synthetic":
-        num_samples = min(num_samples, config_lib.SYNTHETIC_EXAMPLES)
-    stats = evaluation.activation_stats(extractor, images, num_samples=num_samples,
-                                        batch_size=batch_size)
-    return stats, description
 
 
 def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: int = 10_000,
@@ -279,7 +197,7 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
     loaded = load_model(model_dir, step)
     probe, _ = loaded.sampler.sample(1, labels=[0] if loaded.sampler.conditional else None)
     image_size, channels = int(probe.shape[1]), int(probe.shape[3])
-    extractor_name = resolve_extractor(extractor, channels)
+    extractor_name = quality.resolve_extractor(extractor, channels)
     config = loaded.config
     if dataset is None:
         dataset = config.dataset if config is not None else "mnist"
@@ -287,7 +205,7 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
         data_dir = config.data_dir
     extractor_fn = evaluation.get_extractor(extractor_name)
     if real is None:
-        real = real_stats(extractor_fn, dataset, data_dir=data_dir, image_size=image_size,
+        real = quality.real_stats(extractor_fn, dataset, data_dir=data_dir, image_size=image_size,
                           channels=channels, batch_size=batch_size,
                           seed=config.seed if config is not None else 0)
     real_side, real_description = real
@@ -298,12 +216,12 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
         if not num_classes:
             raise ValueError(f"{loaded.path} is conditional but its number of classes is "
                              "unknown (no tfgan metadata)")
-    sample_fn = callbacks_lib.generator_sample_fn(
+    sample_fn = sampling.generator_sample_fn(
         lambda z, labels: sampler.generate(z, labels, batch_size=batch_size),
         sampler.latent_dim, num_classes, seed=seed)
     labels = None
     if evaluation.class_accuracy_applies(extractor_name, num_classes):
-        labels = callbacks_lib.balanced_labels(num_samples, num_classes)
+        labels = sampling.balanced_labels(num_samples, num_classes)
     metrics = evaluation.evaluate_generator(
         sample_fn, real_side, extractor_fn, num_samples=num_samples, batch_size=batch_size,
         kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, seed=seed, labels=labels)
@@ -311,7 +229,7 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
     if result.get("kid_std") is not None and math.isnan(result["kid_std"]):
         result["kid_std"] = None  # unavailable: too few samples for distinct KID subsets
     result.update(
-        score_name=score_name(extractor_name),
+        score_name=quality.score_name(extractor_name),
         step=loaded.step,
         model=loaded.path,
         model_kind=loaded.kind,
@@ -325,11 +243,7 @@ def evaluate_model(model_dir: str, *, step: Optional[int] = None, num_samples: i
         path = os.path.abspath(output or loaded.default_output)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         result["output"] = path
-        tmp = f"{path}.tmp-{os.getpid()}"
-        with open(tmp, "w") as f:
-            json.dump(result, f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, path)
+        _io.write_json(path, result)
     return result
 
 

@@ -51,6 +51,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan import _io
 SERVING_SIGNATURE = "serving_default"
 SCORE_SIGNATURE = "score"
 METADATA_DIR = "assets.extra"
@@ -233,32 +234,8 @@ def _remove_tree(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
-def check_export_dir(export_dir: str) -> None:
-    """Checks that ``export_dir`` is a directory or can be created as one.
-
-    Called by ``export_generator`` before anything is written, and by the command-line tools
-    before training so that a bad ``--export_dir`` fails in a second, not after training.
-
-    Args:
-        export_dir: the base export directory (need not exist).
-
-    Raises:
-        NotADirectoryError: ``export_dir``, or the nearest of its parents that exists, is not
-            a directory, so no version directory can be made under it.
-    """
-    target = os.path.abspath(os.path.expanduser(os.fspath(export_dir)))
-    path = target
-    while not os.path.exists(path):
-        parent = os.path.dirname(path)
-        if parent == path:
-            return
-        path = parent
-    if os.path.isdir(path):
-        return
-    consequence = "" if path == target else f", so {target} cannot be created"
-    raise NotADirectoryError(
-        f"{path} is a file, not a directory{consequence}; an export directory holds one "
-        "numbered subdirectory per version")
+# Re-exported: the check needs no TensorFlow, so tfgan.config runs it before TF loads.
+check_export_dir = _io.check_export_dir
 
 
 def export_generator(gan,

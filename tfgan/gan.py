@@ -25,64 +25,20 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan import _checks
 from tfgan import augment as augment_lib
+from tfgan import distribute
+from tfgan import ema
 from tfgan import losses as losses_lib
+# Re-exported: the critic/generator schedule lives in tfgan.schedule.
+from tfgan.schedule import (WARMUP_CRITIC_BATCHES, WARMUP_EVERY,  # pylint: disable=unused-import
+                            WARMUP_GENERATOR_UPDATES, generator_due)
 
 # Loss families whose discriminator ends in a sigmoid probability; for them the d_real/d_fake
 # metrics report the mean probability, for the others the mean raw critic output.
 _PROBABILISTIC_LOSSES = ("minimax", "non_saturating")
 
-
-# The original WGAN's critic schedule (Arjovsky et al. 2017, ``critic_warmup=True``): 100 critic
-# batches per generator update for the first 25 generator updates and for every 500th.
-WARMUP_CRITIC_BATCHES = 100
-WARMUP_GENERATOR_UPDATES = 25
-WARMUP_EVERY = 500
-
-
-def generator_due(batch, g_every: int, critic_warmup: bool = False):
-    """Whether training batch number ``batch`` (0-based) ends with a generator update.
-
-    Without ``critic_warmup`` the generator is updated on every ``g_every``-th batch: batches
-    ``g_every - 1``, ``2 * g_every - 1``, ... With it, the ``n``-th generator update (``n``
-    counted from 0) comes ``p(n)`` batches after the previous one, where ``p(n)`` is
-    ``WARMUP_CRITIC_BATCHES`` (100) for ``n < WARMUP_GENERATOR_UPDATES`` (25) and for every
-    ``n`` divisible by ``WARMUP_EVERY`` (500), and ``g_every`` otherwise: the schedule of the
-    WGAN paper's reference code (``Diters = 100 if gen_iterations < 25 or gen_iterations %
-    500 == 0 else n_critic``), each critic step on a fresh batch.
-
-    The generator-update count is a function of the batch count, so the schedule needs no
-    state besides ``GAN.batches_seen`` (checkpointed): a resumed run continues it exactly.
-
-    Args:
-        batch: the batch number: a Python int, a numpy integer array or an integer tensor (in
-            eager or graph mode); elementwise for arrays.
-        g_every: the generator period outside the warm-up (>= 1).
-        critic_warmup: apply the WGAN warm-up schedule.
-
-    Returns:
-        A bool, a bool array or a bool tensor (the type of ``batch``).
-    """
-    b = batch
-    if not critic_warmup:
-        return (b + 1) % g_every == 0
-    burst = WARMUP_CRITIC_BATCHES
-    warmup_end = burst * WARMUP_GENERATOR_UPDATES  # batches of the first 25 updates
-    regular_end = warmup_end + (WARMUP_EVERY - WARMUP_GENERATOR_UPDATES) * g_every
-    cycle = burst + (WARMUP_EVERY - 1) * g_every  # update 500k and the 499 that follow it
-    in_cycle = (b - regular_end) % cycle
-    # `&` and `|` combine Python bools, numpy arrays and tensors alike.
-    return (((b < warmup_end) & ((b + 1) % burst == 0))
-            | ((b >= warmup_end) & (b < regular_end) & ((b - warmup_end + 1) % g_every == 0))
-            | ((b >= regular_end) & (in_cycle == burst - 1))
-            | ((b >= regular_end) & (in_cycle >= burst)
-               & ((in_cycle - burst + 1) % g_every == 0)))
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+_positive_int = _checks.positive_int
 
 
 def _shape_of(value):
@@ -90,22 +46,9 @@ def _shape_of(value):
     return None if shape is None else tuple(shape)
 
 
-def _multi_worker(strategy) -> bool:
-    return isinstance(strategy, (tf.distribute.MultiWorkerMirroredStrategy,
-                                 tf.distribute.experimental.MultiWorkerMirroredStrategy))
-
-
 def default_optimizer():
     """The DCGAN paper's optimizer: Adam, learning rate 2e-4, beta_1 0.5, beta_2 0.999."""
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999)
-
-
-def _replica_context():
-    """Returns ``(num_replicas, replica_id)`` for the current replica (``(1, 0)`` without one)."""
-    ctx = tf.distribute.get_replica_context()
-    if ctx is None:  # cross-replica context
-        return 1, 0
-    return ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
 
 
 @keras.saving.register_keras_serializable(package="tfgan")
@@ -285,23 +228,8 @@ class GAN(keras.Model):
         return tf.zeros([1, self.latent_dim]), labels
 
     def _clone_generator(self):
-        """A copy of the generator (same architecture and weights) to hold the EMA weights."""
-        try:
-            if isinstance(self.generator, keras.Model):
-                clone = keras.models.clone_model(self.generator)
-            else:
-                clone = self.generator.__class__.from_config(self.generator.get_config())
-        except Exception as error:  # Keras raises several types for uncloneable models.
-            raise ValueError(
-                "ema_decay needs a copy of the generator, made with keras.models.clone_model: "
-                "use a Sequential or functional model, or give a subclassed one get_config() "
-                f"and from_config() ({type(error).__name__}: {error})") from error
-        if not clone.built:
-            z, labels = self._probe_inputs()
-            clone(z if labels is None else [z, labels], training=False)
-        clone.set_weights(self.generator.get_weights())
-        clone.trainable = False
-        return clone
+        """A frozen copy of the generator (same architecture and weights) for the EMA."""
+        return ema.frozen_copy(self.generator, self._probe_inputs)
 
     @property
     def sampling_generator(self) -> keras.layers.Layer:
@@ -512,27 +440,9 @@ class GAN(keras.Model):
         inputs = images if labels is None else [images, labels]
         return self.discriminator(inputs, training=training)
 
-    def _global_draw(self, sampler, batch_size, shape):
-        """Draws for the global batch and returns this replica's slice.
-
-        Every replica draws the same global sample from the shared seed stream, so the noise a
-        training example sees does not depend on how many replicas the batch is split over.
-        """
-        num_replicas, _ = _replica_context()
-        values = sampler((batch_size * num_replicas,) + tuple(shape), seed=self.seed_generator)
-        return self._replica_slice(values, batch_size)
-
-    @staticmethod
-    def _replica_slice(values, batch_size):
-        """This replica's ``batch_size`` rows of values drawn for the global batch."""
-        num_replicas, replica_id = _replica_context()
-        if num_replicas == 1:
-            return values
-        start = replica_id * batch_size
-        return values[start:start + batch_size]
-
     def _latent(self, batch_size):
-        return self._global_draw(keras.random.normal, batch_size, (self.latent_dim,))
+        return distribute.global_draw(keras.random.normal, batch_size, (self.latent_dim,),
+                                      self.seed_generator)
 
     def _augment(self, images):
         """DiffAugment of a (per-replica) batch with the ``augment`` policy (or ``images``).
@@ -543,11 +453,12 @@ class GAN(keras.Model):
         if not self._augment_policy:
             return images
         batch_size = tf.shape(images)[0]
-        num_replicas, _ = _replica_context()
+        num_replicas, _ = distribute.replica_context()
         params = augment_lib.draw_parameters(
             self._augment_policy, batch_size * num_replicas, tuple(images.shape[1:3]),
             seed=self.seed_generator)
-        params = {name: self._replica_slice(value, batch_size) for name, value in params.items()}
+        params = {name: distribute.replica_slice(value, batch_size)
+                  for name, value in params.items()}
         return augment_lib.apply_parameters(images, params, self._augment_policy)
 
     # ----------------------------------------------------------------------------------------
@@ -575,7 +486,7 @@ class GAN(keras.Model):
         if self.gp_weight == 0:
             return None
         batch_size = tf.shape(images)[0]
-        alpha = self._global_draw(keras.random.uniform, batch_size, ())
+        alpha = distribute.global_draw(keras.random.uniform, batch_size, (), self.seed_generator)
         loss_scale = None
         if isinstance(self.d_optimizer, keras.optimizers.LossScaleOptimizer):
             loss_scale = self.d_optimizer.dynamic_scale
@@ -643,30 +554,9 @@ class GAN(keras.Model):
         return tf.reduce_mean(per_example)
 
     def _update_ema(self):
-        """Moves ``ema_generator``'s weights towards the generator's.
-
-        Every weight is averaged, BatchNorm's moving statistics included, with the decay
-        ``min(ema_decay, (1 + n) / (10 + n))`` after ``n`` generator updates: the warm-up of
-        ``tf.train.ExponentialMovingAverage(num_updates=n)``, so that early in training the
-        average follows the generator instead of holding on to its random initialisation.
-        """
-        updates = tf.cast(self.g_optimizer.iterations, tf.float32)
-        decay = tf.minimum(self.ema_decay, (1.0 + updates) / (10.0 + updates))
-        averages = [w.value for w in self.ema_generator.weights]
-        targets = [decay * tf.cast(average, tf.float32)
-                   + (1.0 - decay) * tf.cast(weight, tf.float32)
-                   for average, weight in zip(averages, self.generator.weights)]
-
-        # Mirrored variables cannot be assigned in a replica context: every replica computed
-        # the same targets, and the cross-replica update writes them on each device.
-        def assign(strategy, targets):
-            for average, target in zip(averages, targets):
-                strategy.extended.update(
-                    average, lambda var, value: var.assign(tf.cast(value, var.dtype)),
-                    args=(target,), group=False)
-
-        tf.__internal__.distribute.interim.maybe_merge_call(
-            assign, tf.distribute.get_strategy(), targets)
+        """Moves ``ema_generator``'s weights towards the generator's (see ``tfgan.ema``)."""
+        ema.update_average(self.ema_generator.weights, self.generator.weights,
+                           ema.warmup_decay(self.ema_decay, self.g_optimizer.iterations))
 
     @staticmethod
     def _track(tracker, value, optimizer=None):
@@ -710,7 +600,7 @@ class GAN(keras.Model):
         # Keras callbacks that watch "loss" (TerminateOnNaN, EarlyStopping's default) then see
         # either network diverging; the sum is no measure of sample quality.
         logs["loss"] = logs["d_loss"] + logs["g_loss"]
-        if _multi_worker(self.distribute_strategy):
+        if distribute.is_multi_worker(self.distribute_strategy):
             logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
         return logs
 
@@ -784,7 +674,7 @@ class GAN(keras.Model):
         dimension 0 for input with 0 dimensions", tensorflow/tensorflow#72388), so the step
         returns them with a unit axis and the train function squeezes it after the reduction.
         """
-        if not _multi_worker(self.distribute_strategy):
+        if not distribute.is_multi_worker(self.distribute_strategy):
             return function
 
         def scalar_logs_function(iterator):

@@ -28,6 +28,9 @@ from typing import Callable, Optional
 
 import tensorflow as tf
 
+from tfgan import _checks
+from tfgan import names
+
 LossPair = collections.namedtuple("LossPair", ["generator", "discriminator"])
 
 # Small constant under the square root of the gradient norm: the derivative of sqrt at 0 is
@@ -164,7 +167,8 @@ _LOSSES = {
     "wasserstein": LossPair(wasserstein_generator_loss, wasserstein_discriminator_loss),
     "hinge": LossPair(hinge_generator_loss, hinge_discriminator_loss),
 }
-LOSS_NAMES = tuple(_LOSSES)
+LOSS_NAMES = names.LOSSES
+assert set(_LOSSES) == set(LOSS_NAMES), "tfgan.names.LOSSES and _LOSSES differ"
 
 
 def get(name: str) -> LossPair:
@@ -176,8 +180,7 @@ def get(name: str) -> LossPair:
     Raises:
         ValueError: for an unknown name; the message lists the accepted ones.
     """
-    if name not in _LOSSES:
-        raise ValueError(f"loss must be one of {', '.join(map(repr, LOSS_NAMES))}, got {name!r}")
+    _checks.one_of("loss", name, LOSS_NAMES)
     return _LOSSES[name]
 
 

@@ -67,11 +67,14 @@ from typing import NamedTuple, Optional, Sequence
 
 import keras
 
-ARCHITECTURES = ("mlp", "dcgan", "dcgan_transpose")
-NORMALIZATIONS = ("batch", "layer", "none")
+from tfgan import _checks
+from tfgan import names
+
+ARCHITECTURES = names.ARCHITECTURES
+NORMALIZATIONS = names.NORMALIZATIONS
 
 # Image sizes the dcgan_transpose networks support.
-TRANSPOSE_SIZES = (32, 64, 96)
+TRANSPOSE_SIZES = names.TRANSPOSE_SIZES
 
 _LEAKY_SLOPE = 0.2
 _BN_MOMENTUM = 0.9  # PyTorch momentum 0.1 in Keras' convention.
@@ -94,24 +97,12 @@ _DEFAULT_BASE_FILTERS = {
 # Validation.
 
 
-def _quoted(values: Sequence[str]) -> str:
-    return ", ".join(repr(v) for v in values)
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _check_positive_int(name: str, value) -> int:
-    if not _is_int(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+_is_int = _checks.is_int
+_check_positive_int = _checks.positive_int
 
 
 def _check_arch(arch) -> str:
-    if arch not in ARCHITECTURES:
-        raise ValueError(f"arch must be one of {_quoted(ARCHITECTURES)}, got {arch!r}")
-    return arch
+    return _checks.one_of("arch", arch, ARCHITECTURES)
 
 
 def _check_image_shape(arch: str, image_shape) -> tuple:
@@ -530,8 +521,7 @@ def build_discriminator(
     arch = _check_arch(arch)
     image_shape = _check_image_shape(arch, image_shape)
     num_classes = _check_num_classes(num_classes)
-    if norm not in NORMALIZATIONS:
-        raise ValueError(f"norm must be one of {_quoted(NORMALIZATIONS)}, got {norm!r}")
+    _checks.one_of("norm", norm, NORMALIZATIONS)
     if not isinstance(dropout, numbers.Real) or isinstance(dropout, bool) \
             or not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")

@@ -24,23 +24,32 @@ and keeps it whole when processes die, files rot, two trainers collide or traini
 * ``CheckedCheckpointManager``: a ``tf.train.CheckpointManager`` that refuses to save a state
   with a NaN or infinite value (weights, BatchNorm statistics, optimizer slots), so every
   checkpoint on disk is one training can resume from.
+* Runs: ``save_config`` / ``load_config`` (``config.json``), ``check_workdir`` (may this config
+  resume here?), ``remove_run`` (``--overwrite``), ``run_checkpoint_steps``, ``restore_gan``
+  (a float32 GAN from a checkpoint, for inference) and ``export_dir_of``.
 """
 
 import contextlib
 import errno
 import fcntl
+import json
 import os
 import re
 import shutil
 import socket
 import sys
 import time
-from typing import Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan import _io
 from tfgan import config as config_lib
+from tfgan import distribute
+from tfgan import task
+from tfgan.gan import GAN
 
 CONFIG_FILE = "config.json"
 CHECKPOINT_DIR = "checkpoints"
@@ -55,6 +64,7 @@ BEST_DIR = "best"
 BEST_JSON = "best.json"
 BEST_EXPORT_DIR = "best_export"
 LOCK_FILE = ".lock"
+WORKER_SCRATCH_DIR = ".worker_scratch"  # non-chief workers' checkpoints, deleted at the end
 STATE_FILE = "checkpoint"  # tf.train.CheckpointManager's index of the checkpoints
 UNUSABLE_DIR = "unusable"  # under checkpoints/: checkpoints that could not be loaded
 
@@ -596,3 +606,131 @@ class CheckedCheckpointManager(tf.train.CheckpointManager):
         with self.save_guard():
             return super().save(checkpoint_number=checkpoint_number,
                                 check_interval=check_interval, options=options)
+
+
+# --------------------------------------------------------------------------------------------
+# Runs: config.json, checkpoints of a work directory, restoring its GAN, export paths
+
+
+def run_checkpoint_steps(workdir: str) -> List[int]:
+    """Steps of the checkpoints kept in the work directory ``workdir`` (ascending), read from
+    the files on disk (a lost or garbled ``checkpoints/checkpoint`` does not hide them)."""
+    return checkpoint_steps(os.path.join(workdir, CHECKPOINT_DIR))
+
+
+def load_config(workdir: str) -> config_lib.Config:
+    """The ``Config`` saved in ``workdir/config.json``."""
+    path = os.path.join(workdir, CONFIG_FILE)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path} does not exist: {workdir} is not a tfgan work "
+                                "directory")
+    with open(path) as f:
+        return config_lib.Config.from_dict(json.load(f))
+
+
+def restore_gan(workdir: str, step: Optional[int] = None) -> Tuple[GAN, int, config_lib.Config]:
+    """Rebuilds a work directory's GAN in float32 from a checkpoint, for inference.
+
+    The networks are rebuilt under the ``float32`` policy whatever ``mixed_precision`` the
+    run trained with (checkpoints hold float32 variables either way), which is what sampling
+    and serving on any device want; the global policy is restored afterwards. The optimizers
+    are fresh (their state is not restored): to continue training, run
+    ``train_and_evaluate`` on the work directory.
+
+    Args:
+        workdir: a work directory written by ``train_and_evaluate``.
+        step: the checkpoint's step (default: the latest).
+
+    Without ``step``, a newest checkpoint that cannot be loaded (truncated, garbled, missing its
+    ``.index``, non-finite) is passed over for the newest one that can, with one line on
+    stderr saying so.
+
+    Returns:
+        ``(gan, step, config)``.
+
+    Raises:
+        FileNotFoundError: no ``config.json`` or no such checkpoint.
+        tfgan.workdir.UnusableCheckpointError: the checkpoint of ``step`` (or every one)
+            cannot be loaded.
+    """
+    config = load_config(workdir).validate(check_paths=False)
+    path = usable_checkpoint(os.path.join(workdir, CHECKPOINT_DIR), step)
+    gan = restore_float32(config, path)
+    return gan, int(np.asarray(gan.batches_seen)), config
+
+
+def restore_float32(config: config_lib.Config, path: str) -> GAN:
+    """A float32 GAN of ``config`` with the networks, step and RNG state of checkpoint ``path``
+    (the global dtype policy is left as it was)."""
+    previous_policy = keras.config.dtype_policy()
+    distribute.set_precision("float32")
+    try:
+        gan = task.build_gan(config.replace(mixed_precision="float32"))
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+    task.make_checkpoint(gan, include_optimizers=False).restore(
+        path).assert_existing_objects_matched().expect_partial()
+    return gan
+
+
+def save_config(config: config_lib.Config, workdir: str) -> str:
+    """Writes ``config`` to ``<workdir>/config.json`` (atomically); returns the path."""
+    return _io.write_json(os.path.join(workdir, CONFIG_FILE), config.to_dict())
+
+
+def remove_run(workdir: str) -> None:
+    """Deletes the artifacts of a previous run (``RUN_ARTIFACTS``, workers' scratch space)."""
+    for name in RUN_ARTIFACTS + (WORKER_SCRATCH_DIR,):
+        path = os.path.join(workdir, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
+
+
+def check_workdir(config: config_lib.Config, workdir: str) -> Optional[config_lib.Config]:
+    """Checks that ``workdir`` is fresh or holds a run of the same config.
+
+    A work directory without checkpoints is fresh whatever its ``config.json`` says: a run
+    that failed before its first checkpoint (say, on a wrong ``--data_dir``) has nothing to
+    resume, so the corrected command simply starts it again.
+
+    Returns:
+        The saved config, or None for a fresh work directory.
+
+    Raises:
+        ConfigError: the saved config differs outside ``config.RESUMABLE_FIELDS`` (the
+            message lists each field with its saved and new value and names ``--overwrite``),
+            or there are checkpoints without a ``config.json``.
+    """
+    path = os.path.join(workdir, CONFIG_FILE)
+    has_checkpoints = bool(run_checkpoint_steps(workdir))
+    if not os.path.exists(path):
+        if has_checkpoints:
+            raise config_lib.ConfigError(
+                f"{workdir} holds checkpoints but no {CONFIG_FILE}; pass --overwrite to start "
+                "afresh or choose another --workdir")
+        return None
+    if not has_checkpoints:
+        return None
+    try:
+        saved = load_config(workdir)
+    except (ValueError, TypeError) as e:
+        raise config_lib.ConfigError(
+            f"{path} cannot be read ({e}); pass --overwrite to start afresh or choose another "
+            "--workdir") from e
+    differing = [name for name in saved.diff(config)
+                 if name not in config_lib.RESUMABLE_FIELDS]
+    if differing:
+        details = "; ".join(f"--{name}: {getattr(saved, name)!r} (saved) vs "
+                            f"{getattr(config, name)!r} (now)" for name in differing)
+        raise config_lib.ConfigError(
+            f"{workdir} holds a run with a different config: {details}. Resume with the same "
+            f"flags, choose another --workdir, or pass --overwrite to start afresh (deletes "
+            f"the previous run)")
+    return saved
+
+
+def export_dir_of(config: config_lib.Config, workdir: str) -> str:
+    """``config.export_dir``, or ``<workdir>/export`` when it is empty."""
+    return config.export_dir or os.path.join(workdir, EXPORT_DIR)

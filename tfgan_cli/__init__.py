@@ -6,16 +6,18 @@ One module per command (``tfgan_cli/train.py`` ...), each with ``define_flags()`
 docs/cli.md.
 
 The commands live beside the ``tfgan`` package, not inside it: ``import tfgan`` loads
-TensorFlow and Keras (it registers ``tfgan.GAN`` with Keras so that ``.keras`` files load), and
-a module inside the package could not be imported without it. From here ``--help`` and flag
-errors answer before TensorFlow is loaded.
+TensorFlow and Keras (it registers ``tfgan.GAN`` with Keras so that ``.keras`` files load).
+The few TensorFlow-free modules the flags need (``tfgan.names``, ``tfgan.config``,
+``tfgan.flags``) are imported with ``import_without_tensorflow``, which defers the package's
+``__init__`` until ``import_tensorflow()``; so ``--help`` and flag errors answer before
+TensorFlow is loaded.
 
 Conventions shared by the commands (this module):
 
 * Importing a command module has no side effects: flags are defined by ``run()`` (or
   ``define_flags(flag_values)``), so tests can import several commands into one process.
-* TensorFlow is imported only after the flags are parsed (``tfgan-train`` excepted: its flags
-  list the architectures and losses, which live in modules that need TensorFlow).
+* TensorFlow is imported only after the flags are parsed, by ``import_tensorflow()``, which
+  every ``main`` calls before it imports a module of ``tfgan`` the usual way.
 * TensorFlow's C++ start-up log (oneDNN, CUDA and CPU-feature notices, and grappler's
   ``remapper failed`` errors that do not affect results) is silenced unless the user set
   ``TF_CPP_MIN_LOG_LEVEL``; ``TF_CPP_MIN_LOG_LEVEL=0 tfgan-train ...`` shows all of it.
@@ -25,6 +27,7 @@ Conventions shared by the commands (this module):
 
 import contextlib
 import importlib
+import importlib.util
 import os
 import sys
 from typing import Callable, Iterable, NoReturn
@@ -34,6 +37,9 @@ from absl import flags
 from absl import logging
 
 _LOG_LEVEL_VARIABLE = "TF_CPP_MIN_LOG_LEVEL"
+_PACKAGE = "tfgan"
+# (spec, module) of the tfgan package while its __init__ (which loads TensorFlow) is deferred.
+_deferred_package = []
 
 
 def fail(message) -> NoReturn:
@@ -57,6 +63,32 @@ def _stderr_discarded():
         os.close(devnull)
 
 
+def import_without_tensorflow(name: str):
+    """Imports ``name``, a TensorFlow-free module of tfgan, without ``tfgan/__init__.py``.
+
+    The package's ``__init__`` imports TensorFlow (see the module docstring); here the package
+    module is created without running it, so only ``name`` and what it imports are loaded.
+    ``import_tensorflow()`` runs the deferred ``__init__``, completing ``tfgan``. In a process
+    that already imported ``tfgan`` (tests), this is a plain import.
+
+    Args:
+        name: e.g. ``"tfgan.flags"`` or ``"tfgan.names"``.
+    """
+    if _PACKAGE not in sys.modules:
+        spec = importlib.util.find_spec(_PACKAGE)
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[_PACKAGE] = package
+        _deferred_package.append((spec, package))
+    return importlib.import_module(name)
+
+
+def _finish_package_import() -> None:
+    """Runs the ``tfgan/__init__.py`` that ``import_without_tensorflow`` deferred."""
+    while _deferred_package:
+        spec, package = _deferred_package.pop()
+        spec.loader.exec_module(package)
+
+
 def import_tensorflow() -> None:
     """Imports TensorFlow without its start-up log, unless ``TF_CPP_MIN_LOG_LEVEL`` is set.
 
@@ -65,16 +97,17 @@ def import_tensorflow() -> None:
     leaves the graph as it was). The lines TensorFlow writes while being imported, before its
     log level is read (``All log messages before absl::InitializeLog() ...``, oneDNN and CUDA
     notices), are discarded by pointing stderr at /dev/null for the import only; an import
-    error is still raised and printed.
+    error is still raised and printed. Then the ``tfgan`` package is completed (see
+    ``import_without_tensorflow``).
     """
-    if "tensorflow" in sys.modules:
-        return
-    if _LOG_LEVEL_VARIABLE in os.environ:  # The user chose; show what they asked for.
-        importlib.import_module("tensorflow")
-        return
-    os.environ[_LOG_LEVEL_VARIABLE] = "3"
-    with _stderr_discarded():
-        importlib.import_module("tensorflow")
+    if "tensorflow" not in sys.modules:
+        if _LOG_LEVEL_VARIABLE in os.environ:  # The user chose; show what they asked for.
+            importlib.import_module("tensorflow")
+        else:
+            os.environ[_LOG_LEVEL_VARIABLE] = "3"
+            with _stderr_discarded():
+                importlib.import_module("tensorflow")
+    _finish_package_import()
 
 
 def quiet_python_logging() -> None:

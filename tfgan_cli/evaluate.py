@@ -19,9 +19,6 @@ import tfgan_cli as cli
 
 FLAGS = flags.FLAGS
 
-_EXTRACTORS = ("auto", "mnist", "anime", "inception_v3")
-
-
 def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
     """Defines the flags of ``tfgan-evaluate`` (in absl's global ``FLAGS`` by default)."""
     kw = {"flag_values": flag_values}
@@ -34,7 +31,8 @@ def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
     flags.DEFINE_string("data_dir", None, "Real data: MNIST .npz or a directory holding it "
                         "(the test split is used), or an image folder; default: the run's "
                         "--data_dir.", **kw)
-    flags.DEFINE_enum("dataset", None, ["mnist", "synthetic", "folder"], "Real data set; "
+    names = cli.import_without_tensorflow("tfgan.names")
+    flags.DEFINE_enum("dataset", None, list(names.DATASETS), "Real data set; "
                       "default: the run's --dataset, else mnist.", **kw)
     flags.DEFINE_string("extractor", "auto", "Feature network: 'auto' (the MNIST classifier "
                         "for 1-channel images, the anime-face network for RGB), 'mnist', "
@@ -49,8 +47,9 @@ def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
 
 
 def _check_flags() -> None:
-    if FLAGS.extractor not in _EXTRACTORS:
-        cli.fail(f"--extractor must be one of {', '.join(map(repr, _EXTRACTORS))}, got "
+    names = cli.import_without_tensorflow("tfgan.names")
+    if FLAGS.extractor not in names.EXTRACTORS:
+        cli.fail(f"--extractor must be one of {names.quoted(names.EXTRACTORS)}, got "
                  f"{FLAGS.extractor!r}")
     for name in ("num_samples", "batch_size", "kid_subsets"):
         if FLAGS[name].value < 1:

@@ -56,12 +56,12 @@ def main(argv) -> None:
         cli.fail(f"--step must be >= 0, got {FLAGS.step}")
     cli.import_tensorflow()
     from tfgan import export as export_lib  # pylint: disable=import-outside-toplevel
-    from tfgan import train_lib  # pylint: disable=import-outside-toplevel
+    from tfgan import workdir as workdir_lib  # pylint: disable=import-outside-toplevel
 
     _check_export_dir_flag(export_lib)
     try:
-        gan, step, config = train_lib.restore_gan(FLAGS.workdir, FLAGS.step)
-        export_dir = FLAGS.export_dir or train_lib.export_dir_of(config, FLAGS.workdir)
+        gan, step, config = workdir_lib.restore_gan(FLAGS.workdir, FLAGS.step)
+        export_dir = FLAGS.export_dir or workdir_lib.export_dir_of(config, FLAGS.workdir)
         path = os.path.join(os.path.abspath(os.path.expanduser(export_dir)), str(step))
         if os.path.exists(path) and not FLAGS.overwrite:
             if not _holds(export_lib, gan, path):

@@ -97,16 +97,17 @@ def main(argv) -> None:
     labels = _labels(num)
 
     cli.import_tensorflow()
-    from tfgan import callbacks  # pylint: disable=import-outside-toplevel
-    from tfgan import train_lib  # pylint: disable=import-outside-toplevel
+    from tfgan import images as images_lib  # pylint: disable=import-outside-toplevel
+    from tfgan import sampling  # pylint: disable=import-outside-toplevel
+    from tfgan import workdir as workdir_lib  # pylint: disable=import-outside-toplevel
 
     try:
         if FLAGS.workdir is not None:
-            gan, step, _ = train_lib.restore_gan(FLAGS.workdir, FLAGS.step)
-            sampler = train_lib.Sampler.from_gan(gan)
+            gan, step, _ = workdir_lib.restore_gan(FLAGS.workdir, FLAGS.step)
+            sampler = sampling.Sampler.from_gan(gan)
             source = f"{FLAGS.workdir} step {step}"
         else:
-            sampler = train_lib.Sampler.from_export(FLAGS.saved_model)
+            sampler = sampling.Sampler.from_export(FLAGS.saved_model)
             source = FLAGS.saved_model
         images, labels = sampler.sample(
             num, labels=labels, top_k_of=FLAGS.candidates if FLAGS.top_k else None,
@@ -118,11 +119,10 @@ def main(argv) -> None:
         os.makedirs(FLAGS.output, exist_ok=True)
         for i, image in enumerate(images):
             suffix = "" if labels is None else f"_label{labels[i]}"
-            callbacks.save_png(callbacks.to_uint8(image),
-                               os.path.join(FLAGS.output, f"{i:05d}{suffix}.png"))
+            images_lib.save_png(image, os.path.join(FLAGS.output, f"{i:05d}{suffix}.png"))
         where = f"{len(images)} files in {FLAGS.output}"
     else:
-        callbacks.save_image_grid(images, FLAGS.output, cols=_grid_columns(labels))
+        images_lib.save_image_grid(images, FLAGS.output, cols=_grid_columns(labels))
         where = FLAGS.output
     kept = f" (top {FLAGS.top_k} of {FLAGS.candidates} by D score)" if FLAGS.top_k else ""
     print(f"Wrote {len(images)} images{kept} from {source} to {where}")

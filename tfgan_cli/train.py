@@ -19,21 +19,23 @@ FLAGS = flags.FLAGS
 
 def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
     """Defines the flags of ``tfgan-train`` (``tfgan.flags``; absl's ``FLAGS`` by default)."""
-    from tfgan import flags as tfgan_flags  # pylint: disable=import-outside-toplevel
-
-    tfgan_flags.define_flags(flag_values)
+    cli.import_without_tensorflow("tfgan.flags").define_flags(flag_values)
     flags.mark_flag_as_required("workdir", flag_values=flag_values)
 
 
 def main(argv) -> None:
     cli.check_no_arguments(argv)
     cli.quiet_python_logging()  # TensorFlow's INFO lines drown the progress.
-    from tfgan import config as config_lib  # pylint: disable=import-outside-toplevel
-    from tfgan import flags as tfgan_flags  # pylint: disable=import-outside-toplevel
+    config_lib = cli.import_without_tensorflow("tfgan.config")
+    tfgan_flags = cli.import_without_tensorflow("tfgan.flags")
+    try:  # A bad flag fails before TensorFlow loads.
+        config = tfgan_flags.config_from_flags(FLAGS)
+    except config_lib.ConfigError as e:
+        cli.fail(e)
+    cli.import_tensorflow()
     from tfgan import train_lib  # pylint: disable=import-outside-toplevel
 
     try:
-        config = tfgan_flags.config_from_flags(FLAGS)
         train_lib.train_and_evaluate(config, FLAGS.workdir, overwrite=FLAGS.overwrite)
     except (config_lib.ConfigError, train_lib.TrainingDiverged) as e:
         cli.fail(e)
@@ -43,12 +45,7 @@ def main(argv) -> None:
 
 
 def run() -> None:
-    """The ``tfgan-train`` console script.
-
-    Its flags list the architectures and losses, defined next to TensorFlow code, so
-    TensorFlow is imported (quietly) before they are parsed.
-    """
-    cli.import_tensorflow()
+    """The ``tfgan-train`` console script (TensorFlow is imported once the flags parse)."""
     cli.run_command(main, __doc__, cli.defined_flags(define_flags))
 
 
