@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from absl import flags as absl_flags
 
+import tfgan_cli
 from tfgan import export as export_lib
 from tfgan import flags as tfgan_flags
 from tfgan import train_lib
@@ -322,8 +323,18 @@ def test_bad_inputs_fail_in_one_line_before_writing(tmp_path):
             assert "pass --data_dir" in stderr  # The fix.
 
 
-def test_data_dir_is_stored_absolute_and_any_spelling_resumes(tmp_path):
+def test_data_dir_is_stored_absolute_and_any_spelling_resumes(tmp_path, monkeypatch, capsys):
+    """--config=NAME and relative paths from a directory that is not the clone, then the same
+    run resumed and evaluated from another directory.
+
+    Only the first run is a subprocess (the command as a user types it); the resumption and
+    the evaluation go through the same flags -> Config -> train_lib / eval_lib path in this
+    process (the evaluate command itself: tests/test_eval_cli.py), which saves two TensorFlow
+    start-ups.
+    """
     from PIL import Image  # pylint: disable=import-outside-toplevel
+    from tfgan import eval_lib  # pylint: disable=import-outside-toplevel
+    from tfgan_cli import train as train_cli  # pylint: disable=import-outside-toplevel
 
     images = tmp_path / "images"
     images.mkdir()
@@ -332,10 +343,10 @@ def test_data_dir_is_stored_absolute_and_any_spelling_resumes(tmp_path):
         Image.fromarray(rng.integers(0, 256, (20, 20), dtype=np.uint8)).save(images / f"{i}.png")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    common = [f"--flagfile={os.path.join(REPO, 'configs', 'smoke.cfg')}", "--dataset=folder",
-              "--checkpoint_every=2", "--sample_every=2", "--log_every=2"]
+    common = ["--config=smoke", "--dataset=folder", "--checkpoint_every=2", "--sample_every=2",
+              "--log_every=2"]
 
-    # Relative paths, typed in tmp_path...
+    # Relative paths, typed in tmp_path, with a shipped config found by name...
     returncode, _, stderr = run(*common, "--data_dir=images", "--workdir=run",
                                 "--train_steps=2", cwd=str(tmp_path))
     assert returncode == 0, stderr[-3000:]
@@ -344,19 +355,49 @@ def test_data_dir_is_stored_absolute_and_any_spelling_resumes(tmp_path):
         assert json.load(f)["data_dir"] == str(images)
 
     # ...the same folder spelled absolute (with a trailing slash) from elsewhere resumes...
-    returncode, stdout, stderr = run(*common, f"--data_dir={images}/", f"--workdir={workdir}",
-                                     "--train_steps=4", cwd=str(elsewhere))
-    assert returncode == 0, stderr[-3000:]
-    assert f"Resuming {workdir} from step 2" in stdout
+    monkeypatch.chdir(elsewhere)
+    values = absl_flags.FlagValues()
+    train_cli.define_flags(values)
+    values(tfgan_cli.expand_config_flag(
+        ["tfgan-train", *common, f"--data_dir={images}/", f"--workdir={workdir}",
+         "--train_steps=4"]))
+    capsys.readouterr()
+    result = train_lib.train_and_evaluate(tfgan_flags.config_from_flags(values), values.workdir)
+    assert result["step"] == 4
+    assert f"Resuming {workdir} from step 2" in capsys.readouterr().out
 
     # ...and evaluation from elsewhere finds the run's data through config.json.
-    returncode, stdout, stderr = run(f"--model_dir={workdir}", "--num_samples=8",
-                                     "--kid_subsets=2", "--kid_subset_size=4",
-                                     "--batch_size=8", script="bin/evaluate.py",
-                                     cwd=str(elsewhere))
-    assert returncode == 0, stderr[-3000:]
-    assert f"training images of {images}" in stdout
-    assert os.path.exists(workdir / "eval_4.json")
+    metrics = eval_lib.evaluate_model(str(workdir), num_samples=8, kid_subsets=2,
+                                      kid_subset_size=4, batch_size=8)
+    assert f"training images of {images}" in metrics["real"]
+    assert metrics["step"] == 4 and os.path.exists(workdir / "eval_4.json")
+
+
+def test_config_names_a_shipped_config_or_a_file(tmp_path, monkeypatch):
+    shipped = os.path.join(REPO, "tfgan", "configs", "wgangp.cfg")
+    assert os.path.realpath(tfgan_cli.config_path("wgangp")) == shipped
+    assert os.path.realpath(tfgan_cli.config_path("wgangp.cfg")) == shipped
+    assert set(tfgan_cli.available_configs()) >= {"gan", "dcgan", "cgan", "lsgan", "wgan",
+                                                  "wgangp", "anime_dcgan", "smoke"}
+    mine = tmp_path / "mine.cfg"
+    mine.write_text("--train_steps=3\n")
+    monkeypatch.chdir(tmp_path)
+    # In place of --config, so later flags still override it; both spellings; after "--" no.
+    argv = ["tfgan-train", "--workdir=w", "--config=wgangp", "--g_lr=1", "--config", "mine.cfg",
+            "--", "--config=gan"]
+    assert tfgan_cli.expand_config_flag(argv) == [
+        "tfgan-train", "--workdir=w", f"--flagfile={tfgan_cli.config_path('wgangp')}", "--g_lr=1",
+        f"--flagfile={mine}", "--", "--config=gan"]
+
+
+def test_unknown_config_is_one_error_line_listing_the_configs(tmp_path):
+    returncode, stdout, stderr = run("--config=wgan_gp", "--workdir=run", cwd=str(tmp_path))
+    assert returncode == 1 and stdout == ""
+    assert stderr.startswith("error: --config=wgan_gp: no such config") and "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    for name in ("dcgan", "wgangp", "anime_dcgan"):
+        assert name in stderr
+    assert os.listdir(tmp_path) == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,7 +434,7 @@ def test_console_scripts_are_the_bin_commands():
             assert f"from tfgan_cli.{command} import run" in f.read()
 
 
-def test_help_is_quiet_and_loads_tensorflow_only_for_train(tmp_path):
+def test_help_is_quiet_and_loads_no_tensorflow(tmp_path):
     flags_of = {"train": "--arch", "generate": "--saved_model", "evaluate": "--model_dir",
                 "export": "--export_dir"}
     processes = {command: subprocess.Popen(
@@ -404,8 +445,8 @@ def test_help_is_quiet_and_loads_tensorflow_only_for_train(tmp_path):
         assert returncode == 0, stderr[-3000:]
         report = json.loads(stdout.strip().splitlines()[-1])
         assert report["code"] is not None  # absl prints the help and exits (status 1).
-        # train's flags list architectures and losses, which need TensorFlow; no other.
-        assert report["tensorflow"] == (command == "train"), command
+        # No command loads TensorFlow for --help (tfgan.names holds the choices).
+        assert report["tensorflow"] is False, command
         assert f"tfgan-{command} --" in stdout and flags_of[command] in stdout, command
         assert "docs/" in stdout and stderr == "", (command, stderr[-3000:])
 
@@ -424,7 +465,7 @@ def test_license_and_the_docs_the_code_cites_exist():
         for name in files:
             with open(name) as f:
                 cited |= set(re.findall(r"docs/[\w./-]+?\.md", f.read()))
-    assert {"docs/cli.md", "docs/evaluation.md"} <= cited
+    assert {"docs/cli.md", "docs/evaluation.md", "docs/serving.md", "docs/results.md"} <= cited
     for doc in cited:
         assert os.path.isfile(os.path.join(REPO, doc)), doc
 
@@ -432,7 +473,10 @@ def test_license_and_the_docs_the_code_cites_exist():
 def _documented_commands():
     """``(file, argv)`` of every ``tfgan-*`` command in the README's and docs' shell blocks."""
     commands = []
-    for name in ("README.md", "docs/cli.md", "docs/evaluation.md"):
+    docs = sorted(os.path.join("docs", n) for n in os.listdir(os.path.join(REPO, "docs"))
+                  if n.endswith(".md"))
+    assert {"docs/cli.md", "docs/serving.md", "docs/evaluation.md", "docs/results.md"} <= set(docs)
+    for name in ["README.md", *docs]:
         with open(os.path.join(REPO, name)) as f:
             blocks = re.findall(r"```sh\n(.*?)\n```", f.read(), flags=re.S)
         for block in blocks:
@@ -454,6 +498,8 @@ def test_documented_commands_use_real_flags_and_kept_steps():
         cwd = os.getcwd()
         os.chdir(REPO)  # Flagfiles are named relative to the clone.
         try:
+            if command == "train":  # --config=NAME, as tfgan-train expands it.
+                argv = tfgan_cli.expand_config_flag(argv)
             flag_values(argv)
         except absl_flags.Error as e:
             raise AssertionError(f"{name}: {' '.join(argv)}: {e}") from e

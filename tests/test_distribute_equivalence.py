@@ -19,24 +19,29 @@ SHAPE = (16, 16, 1)
 LATENT = 8
 GLOBAL_BATCH = 8
 
+# Each case is a 1-replica and a 2-replica training run (most of the time is tracing the
+# distributed step), so the cases are chosen not to overlap: every path below is in exactly
+# one of them. A plain DCGAN case would be dcgan_bce_ema without the average (the same BatchNorm
+# and loss path; the weights compared include both networks), and a plain WGAN-GP case is
+# wgangp_drift_augment's penalty plus wgan_drift_augment's g_every schedule over two batches.
 SYSTEMS = {
-    # The DCGAN system: BatchNorm in both networks (synchronised across replicas).
-    "dcgan_bce": dict(arch="dcgan", norm="batch", gan=dict(loss="non_saturating")),
-    # The generator's moving average is updated across replicas (a cross-replica assignment).
+    # The DCGAN system: BatchNorm in both networks (synchronised across replicas), and the
+    # generator's moving average updated across replicas (a cross-replica assignment).
     "dcgan_bce_ema": dict(arch="dcgan", norm="batch",
                           gan=dict(loss="non_saturating", ema_decay=0.5)),
-    "wgangp": dict(arch="dcgan", norm="layer",
-                   gan=dict(loss="wasserstein", gp_weight=10.0, g_every=2)),
     "cgan_bce": dict(arch="mlp", norm="batch", spectral_norm=True,
                      gan=dict(loss="non_saturating", num_classes=3)),
     # The drift term is a per-example loss averaged over the global batch; DiffAugment's
-    # parameters are drawn for the global batch and sliced per replica, like the noise.
+    # parameters are drawn for the global batch and sliced per replica, like the noise; the
+    # generator on every 2nd batch.
     "wgan_drift_augment": dict(arch="dcgan", norm="layer",
                                gan=dict(loss="wasserstein", drift_weight=0.5, g_every=2,
                                         augment="color,translation,cutout")),
-    # With the penalty on augmented images this tiny critic amplifies float32 rounding: a
-    # 1e-6 relative change of its initial weights moves them by 9e-4 after two batches (1e-4
-    # without augmentation), beyond the tolerance. One batch checks the penalty's inputs.
+    # The gradient penalty (alpha drawn for the global batch, averaged over it), on augmented
+    # images. With the penalty on augmented images this tiny critic amplifies float32
+    # rounding: a 1e-6 relative change of its initial weights moves them by 9e-4 after two
+    # batches (1e-4 without augmentation), beyond the tolerance. One batch, with a critic and
+    # a generator update, checks the penalty's inputs and gradients.
     "wgangp_drift_augment": dict(arch="dcgan", norm="layer", num_batches=1,
                                  gan=dict(loss="wasserstein", gp_weight=10.0, drift_weight=0.5,
                                           augment="color,translation,cutout")),

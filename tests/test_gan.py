@@ -79,7 +79,10 @@ def test_each_system_trains_both_networks_on_schedule(system):
 
 @pytest.mark.parametrize("d_steps, g_every, num_batches", [(3, 1, 4), (1, 2, 5), (2, 3, 7)])
 def test_step_schedule_counts_optimizer_iterations(d_steps, g_every, num_batches):
-    gan = make_gan("wgangp", d_steps=d_steps, g_every=g_every)
+    # The schedule does not depend on the loss: the MLP GAN traces in a fraction of the time of
+    # WGAN-GP, whose penalty is traced once per critic step (d_steps with the penalty:
+    # test_each_system_trains_both_networks_on_schedule[wgangp]).
+    gan = make_gan("gan", d_steps=d_steps, g_every=g_every)
     gan.fit(batches(num_batches), epochs=1, verbose=0)
     assert int(gan.d_optimizer.iterations.numpy()) == num_batches * d_steps
     # The generator is updated after every g_every-th batch: floor(batches / g_every) times.
@@ -87,7 +90,7 @@ def test_step_schedule_counts_optimizer_iterations(d_steps, g_every, num_batches
 
 
 def test_generator_schedule_continues_across_fit_calls_and_train_on_batch():
-    gan = make_gan("wgan")  # g_every=5
+    gan = make_gan("gan", g_every=5)  # the MLP: two traced steps (train_on_batch, fit)
     images = next(iter(batches(1)))
     for _ in range(3):
         gan.train_on_batch(images)
@@ -239,14 +242,19 @@ def test_weight_clipping_keeps_every_critic_weight_in_range():
 
 
 def test_gradient_penalty_metric_is_reported_and_positive():
-    gan = make_gan("wgangp")
+    gan = make_gan("wgangp", d_steps=1)  # one penalty to trace, not two
     history = gan.fit(batches(2), epochs=1, verbose=0).history
     assert history["gp"][-1] > 0
 
 
 def test_same_seed_gives_same_first_step_losses():
+    # WGAN-GP draws from every stream (z and the penalty's alpha, two critic steps). Eagerly:
+    # the seeds and the step's code are the same as in a traced step, and tracing the penalty's
+    # double backward three times took ~20 s on one core. Traced steps are reproduced in
+    # test_generate_does_not_disturb_the_training_random_stream.
     def first_step(seed):
         gan = make_gan("wgangp", seed=seed)
+        gan.compile(run_eagerly=True)
         return gan.fit(batches(1), epochs=1, verbose=0).history
 
     first, second, other = first_step(7), first_step(7), first_step(8)

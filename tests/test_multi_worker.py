@@ -75,9 +75,18 @@ def run_two_workers(tmp_path, *flags):
     return outputs
 
 
+@pytest.fixture(scope="module")
+def two_worker_run(tmp_path_factory):
+    """One two-worker run with --eval_every, shared by the tests below (each run starts two
+    TensorFlow processes and their collectives: ~15 s even for six steps)."""
+    tmp_path = tmp_path_factory.mktemp("multi_worker")
+    outputs = run_two_workers(tmp_path, "--eval_every=3", "--eval_samples=16")
+    return tmp_path, outputs
+
+
 @pytest.mark.slow
-def test_two_workers_train_identically_and_only_the_chief_writes(tmp_path):
-    outputs = run_two_workers(tmp_path)
+def test_two_workers_train_identically_and_only_the_chief_writes(two_worker_run):
+    tmp_path, outputs = two_worker_run
 
     assert [o["step"] for o in outputs] == [6, 6]
     chief_dir, worker_dir = tmp_path / "workdir-0", tmp_path / "workdir-1"
@@ -96,10 +105,10 @@ def test_two_workers_train_identically_and_only_the_chief_writes(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_workers_evaluate_and_keep_the_best_checkpoint_with_eval_every(tmp_path):
+def test_two_workers_evaluate_and_keep_the_best_checkpoint_with_eval_every(two_worker_run):
     """--eval_every under MultiWorkerMirroredStrategy: the chief measures; both workers take
     part in each best-checkpoint save; the chief's copy is kept, the other worker's deleted."""
-    outputs = run_two_workers(tmp_path, "--eval_every=3", "--eval_samples=16")
+    tmp_path, outputs = two_worker_run
     assert [o["step"] for o in outputs] == [6, 6]
     chief_dir, worker_dir = tmp_path / "workdir-0", tmp_path / "workdir-1"
     with open(chief_dir / "eval.csv") as f:

@@ -23,6 +23,9 @@ Conventions shared by the commands (this module):
   ``TF_CPP_MIN_LOG_LEVEL``; ``TF_CPP_MIN_LOG_LEVEL=0 tfgan-train ...`` shows all of it.
 * A bad flag, path or input ends the command with one line ``error: <what> ...`` on stderr
   and exit status 1, before anything is trained or written.
+* ``--config=NAME`` (``tfgan-train``) is expanded to ``--flagfile=<tfgan/configs/NAME.cfg>``
+  before absl parses the flags (``expand_config_flag``), so the shipped configs work from
+  any working directory.
 """
 
 import contextlib
@@ -140,6 +143,77 @@ def run_command(main: Callable, doc: str, flag_names: Iterable[str]) -> None:
     for name in flag_names:
         flags.FLAGS.register_key_flag_for_module(sys.argv[0], flags.FLAGS[name])
     app.run(main)
+
+
+CONFIG_FLAG = "--config"
+
+
+def configs_dir() -> str:
+    """The folder of the shipped configs, ``tfgan/configs/``, found without importing tfgan.
+
+    ``import tfgan`` loads TensorFlow; the package's location is enough here. The folder is
+    package data, so it is there in a clone, an editable install and a regular one alike.
+    """
+    spec = importlib.util.find_spec("tfgan")
+    if spec is None or not spec.submodule_search_locations:
+        fail("the tfgan package is not importable, so its configs cannot be found")
+    return os.path.join(list(spec.submodule_search_locations)[0], "configs")
+
+
+def available_configs() -> list:
+    """The names of the shipped configs (``tfgan/configs/<name>.cfg``), sorted."""
+    try:
+        names = os.listdir(configs_dir())
+    except OSError:
+        return []
+    return sorted(name[:-len(".cfg")] for name in names if name.endswith(".cfg"))
+
+
+def config_path(value: str) -> str:
+    """The flagfile ``--config=value`` names: a shipped config's name, or a path to a file.
+
+    ``wgangp`` and ``wgangp.cfg`` are ``tfgan/configs/wgangp.cfg``; anything else is a path
+    (relative to the working directory) to a flagfile of your own.
+
+    Raises:
+        SystemExit: ``error: ...`` listing the shipped configs when neither exists.
+    """
+    name = value[:-len(".cfg")] if value.endswith(".cfg") else value
+    if name and os.sep not in value and (os.altsep is None or os.altsep not in value):
+        shipped = os.path.join(configs_dir(), f"{name}.cfg")
+        if os.path.isfile(shipped):
+            return shipped
+    if os.path.isfile(value):
+        return os.path.abspath(value)
+    available = ", ".join(available_configs()) or "none found"
+    fail(f"{CONFIG_FLAG}={value}: no such config; the shipped configs are {available} "
+         f"(or give the path of a .cfg flagfile)")
+
+
+def expand_config_flag(argv: list) -> list:
+    """``argv`` with each ``--config=NAME`` (or ``--config NAME``) replaced by ``--flagfile=``.
+
+    Runs before absl parses the flags, so the config's flags sit exactly where ``--config``
+    was: flags after it override it, as with ``--flagfile``. Arguments after ``--`` are left
+    alone.
+    """
+    expanded = [argv[0]] if argv else []
+    rest = iter(argv[1:])
+    for arg in rest:
+        if arg == "--":
+            expanded.append(arg)
+            expanded.extend(rest)
+            break
+        if arg == CONFIG_FLAG:
+            value = next(rest, None)
+            if value is None:
+                fail(f"{CONFIG_FLAG} needs a value: one of {', '.join(available_configs())} "
+                     f"or the path of a .cfg flagfile")
+            arg = f"{CONFIG_FLAG}={value}"
+        if arg.startswith(f"{CONFIG_FLAG}="):
+            arg = f"--flagfile={config_path(arg[len(CONFIG_FLAG) + 1:])}"
+        expanded.append(arg)
+    return expanded
 
 
 def defined_flags(define: Callable[[], None]) -> list:

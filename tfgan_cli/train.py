@@ -1,10 +1,13 @@
-"""Trains a GAN from flags or a flagfile; see docs/cli.md.
+"""Trains a GAN from flags or a config; see docs/cli.md.
 
-    tfgan-train --flagfile=configs/dcgan.cfg --workdir=runs/dcgan --data_dir=mnist.npz
+    tfgan-train --config=dcgan --workdir=runs/dcgan --data_dir=mnist.npz
 
-Running the same command again resumes from the last checkpoint; flags after --flagfile
-override it; --overwrite starts afresh. Bad flags, paths or data (a missing or empty image
-folder, MNIST neither given nor downloadable, an --export_dir that is a file) stop it with one
+--config=NAME is one of the shipped configs (tfgan/configs/NAME.cfg, found from any
+directory; --help lists them) or the path of a flagfile of your own; --flagfile=configs/x.cfg
+does the same from a clone's root. Running the same command again resumes from the last
+checkpoint; flags after --config or --flagfile override it; --overwrite starts afresh. Bad
+flags, paths or data (a missing or empty image folder, MNIST neither given nor downloadable,
+an --export_dir that is a file) stop it with one
 "error:" line before anything is written into the work directory.
 """
 
@@ -21,10 +24,20 @@ def define_flags(flag_values: flags.FlagValues = FLAGS) -> None:
     """Defines the flags of ``tfgan-train`` (``tfgan.flags``; absl's ``FLAGS`` by default)."""
     cli.import_without_tensorflow("tfgan.flags").define_flags(flag_values)
     flags.mark_flag_as_required("workdir", flag_values=flag_values)
+    if "config" not in flag_values:
+        # Expanded to --flagfile= before parsing (tfgan_cli.expand_config_flag); defined so
+        # that --help lists it and a --config inside a flagfile is caught.
+        flags.DEFINE_string(
+            "config", None, "A shipped config by name (" + ", ".join(cli.available_configs())
+            + "), or the path of a flagfile: read like --flagfile, from any directory. Flags "
+            "after it override it.", flag_values=flag_values)
 
 
 def main(argv) -> None:
     cli.check_no_arguments(argv)
+    if FLAGS.config is not None:  # Only reached from inside a flagfile: not expanded there.
+        cli.fail(f"--config={FLAGS.config} inside a flagfile is not supported; use "
+                 f"--flagfile={cli.config_path(FLAGS.config)} there")
     cli.quiet_python_logging()  # TensorFlow's INFO lines drown the progress.
     config_lib = cli.import_without_tensorflow("tfgan.config")
     tfgan_flags = cli.import_without_tensorflow("tfgan.flags")
@@ -46,6 +59,7 @@ def main(argv) -> None:
 
 def run() -> None:
     """The ``tfgan-train`` console script (TensorFlow is imported once the flags parse)."""
+    sys.argv = cli.expand_config_flag(sys.argv)
     cli.run_command(main, __doc__, cli.defined_flags(define_flags))
 
 
