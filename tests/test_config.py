@@ -15,7 +15,8 @@ from tfgan import flags as tfgan_flags
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = sorted(glob.glob(os.path.join(REPO, "configs", "*.cfg")))
-SYSTEM_CONFIGS = ("gan", "dcgan", "cgan", "lsgan", "wgan", "wgangp", "anime_dcgan", "smoke")
+SYSTEM_CONFIGS = ("gan", "dcgan", "cgan", "lsgan", "wgan", "wgangp", "anime_dcgan", "anime_fast",
+                  "smoke")
 
 
 def parse(*args, check_paths=False):
@@ -195,7 +196,7 @@ def test_command_line_after_flagfile_overrides_it():
     wgangp = os.path.join(REPO, "configs", "wgangp.cfg")
     config, flag_values = parse(f"--flagfile={wgangp}", "--gp_weight=5", "--train_steps=7",
                                 "--workdir=/tmp/x", "--ls_targets=-1,1,0")
-    assert config.loss == "wasserstein" and config.g_every == 5
+    assert config.loss == "wasserstein" and config.norm == "layer"  # kept from the flagfile
     assert config.gp_weight == 5.0 and config.train_steps == 7
     assert config.ls_targets == (-1.0, 1.0, 0.0)
     assert flag_values.workdir == "/tmp/x"
@@ -255,12 +256,15 @@ def test_shipped_configs_are_the_systems():
     wgan = load("wgan")
     assert wgan.loss == "wasserstein" and wgan.clip_value == 0.01 and wgan.g_every == 5
     wgangp = load("wgangp")
-    assert (wgangp.gp_weight, wgangp.critic_norm, wgangp.g_every) == (10.0, "layer", 5)
-    assert (wgangp.g_lr, wgangp.beta1, wgangp.beta2) == (1e-4, 0.0, 0.9)
+    assert (wgangp.loss, wgangp.gp_weight, wgangp.clip_value) == ("wasserstein", 10.0, 0.0)
+    assert wgangp.critic_norm == "layer"  # no BatchNorm in a gradient-penalty critic
     anime = load("anime_dcgan")
     assert (anime.dataset, anime.image_shape, anime.arch) == ("folder", (96, 96, 3),
                                                               "dcgan_transpose")
     assert (anime.d_steps, anime.g_every) == (1, 5)
+    fast = load("anime_fast")
+    assert (fast.dataset, fast.image_shape, fast.arch) == ("folder", (96, 96, 3),
+                                                           "dcgan_transpose")
     smoke = load("smoke")
     assert smoke.dataset == "synthetic" and smoke.image_size == 16 and smoke.batch_size == 4
 

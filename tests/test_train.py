@@ -308,3 +308,41 @@ def test_non_finite_metrics_stop_training_and_skip_checkpoints(tmp_path):
     assert manager.latest_checkpoint is None
     periodic.on_train_batch_end(1, {"d_loss": 1.0, "g_loss": 1.0})
     assert manager.latest_checkpoint.endswith("ckpt-10")
+
+
+# --------------------------------------------------------------------------------------------
+# The anime configs on an image folder
+
+
+@pytest.mark.parametrize("name", ["anime_dcgan", "anime_fast"])
+def test_anime_configs_train_on_a_folder_with_files_that_are_not_images(name, tmp_path):
+    """The shipped anime configs, at their 96x96 and schedule, on faces beside a CSV and a text
+    file (as in the faces folder users download); only the widths and steps are shrunk."""
+    from absl import flags
+    from PIL import Image
+
+    from tfgan import flags as tfgan_flags
+
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        pixels = rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(faces / f"{i}.jpg")
+    (faces / "label.csv").write_text("id,hair,eyes\n0,blue,red\n")
+    (faces / "README.txt").write_text("anime faces\n")
+    values = flags.FlagValues()
+    tfgan_flags.define_flags(values)
+    values(["train.py", f"--flagfile={os.path.join(REPO, 'configs', name + '.cfg')}",
+            f"--data_dir={faces}", "--g_base_filters=2", "--d_base_filters=2",
+            "--batch_size=4", "--train_steps=5", "--eval_every=0", "--sample_every=5",
+            "--checkpoint_every=5", "--log_every=5", "--num_samples=4"])
+    config = tfgan_flags.config_from_flags(values, check_paths=True)
+    assert (config.image_size, config.channels, config.arch) == (96, 3, "dcgan_transpose")
+    workdir = str(tmp_path / "run")
+    result = train_lib.train_and_evaluate(config, workdir)
+    assert result["step"] == 5
+    export = workdir_lib.export_dir_of(config, workdir)
+    assert os.path.isdir(os.path.join(export, "5"))
+    grid = decode_png(os.path.join(workdir, "samples", "step_0000005.png"))
+    assert grid.shape[-1] == 3 and grid.std() > 0
