@@ -38,6 +38,8 @@ from absl import flags
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MNIST_SYSTEMS = ("gan", "dcgan", "cgan", "lsgan", "wgan", "wgangp")
 SYSTEMS = MNIST_SYSTEMS + ("anime_fast",)
+# Marks a <workdir>/<system> this benchmark created, so that it only ever deletes its own runs.
+MARKER = ".quality_benchmark"
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("data_dir", os.path.join(ROOT, "..", "shared", "data", "mnist",
@@ -47,7 +49,8 @@ flags.DEFINE_string("anime_dir", None, "Image folder for the folder configs (ani
 flags.DEFINE_list("systems", list(SYSTEMS), "Configs (configs/<name>.cfg) to train.")
 flags.DEFINE_integer("num_samples", 10_000, "Generated images scored per system.")
 flags.DEFINE_string("workdir", "/tmp/tfgan_quality", "Base work directory: one "
-                    "<workdir>/<system> run each (started afresh).")
+                    "<workdir>/<system> run each (started afresh; a directory this benchmark did not "
+                    "create is refused, never deleted).")
 flags.DEFINE_string("grids_dir", "", "If set, copy each final sample grid to "
                     "<grids_dir>/<system>.png.")
 flags.DEFINE_boolean("table_only", False, "Do not train: rebuild the table from "
@@ -78,9 +81,14 @@ def run_logged(command, log_path: str) -> float:
 def train_and_score(system: str) -> dict:
     """Trains ``configs/<system>.cfg`` as shipped, then scores its final export."""
     workdir = os.path.join(FLAGS.workdir, system)
+    marker = os.path.join(workdir, MARKER)
     if os.path.exists(workdir):
+        if not os.path.exists(marker) and os.listdir(workdir):
+            raise SystemExit(f"error: {workdir} holds files this benchmark did not write (a "
+                             "training run?); pass another --workdir")
         shutil.rmtree(workdir)
     os.makedirs(workdir)
+    open(marker, "w").close()  # Later runs of this benchmark may delete this directory.
     log = os.path.join(FLAGS.workdir, system + ".log")
     data = FLAGS.anime_dir if is_folder_config(system) else FLAGS.data_dir
     seconds = run_logged([sys.executable, "bin/train.py", f"--flagfile=configs/{system}.cfg",
