@@ -199,16 +199,21 @@ def test_layer_norm_critic_is_per_sample(arch, shape, base):
 @pytest.mark.parametrize("conditional", [False, True], ids=["uncond", "cond"])
 @pytest.mark.parametrize("arch,shape,base", CASES, ids=CASE_IDS)
 def test_spectral_norm_wraps_every_kernel_layer(arch, shape, base, conditional):
+    """Every kernel layer, except the mlp's input layer (unnormalised in the reference)."""
     num_classes = 10 if conditional else None
     d = networks.build_discriminator(arch, shape, num_classes, spectral_norm=True,
                                      base_filters=base)
     kernel_layer_types = (keras.layers.Dense, keras.layers.Conv2D)
     bare = [layer for layer in d.layers if isinstance(layer, kernel_layer_types)]
     wrapped = _layers_of(d, keras.layers.SpectralNormalization)
-    assert not bare
+    if arch == "mlp":
+        flat_size = shape[0] * shape[1] * shape[2] + (32 if conditional else 0)
+        assert len(bare) == 1 and bare[0].kernel.shape[0] == flat_size
+    else:
+        assert not bare
     assert all(isinstance(w.layer, kernel_layer_types) for w in wrapped)
     plain = networks.build_discriminator(arch, shape, num_classes, base_filters=base)
-    assert len(wrapped) == len(_kernel_layers(plain))
+    assert len(wrapped) + len(bare) == len(_kernel_layers(plain))
     inputs = [_images(shape), _labels()] if conditional else _images(shape)
     assert d(inputs, training=True).shape == (BATCH, 1)
 

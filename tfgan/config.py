@@ -120,6 +120,7 @@ class Config:
     optimizer: str = "adam"
     g_lr: float = 2e-4
     d_lr: float = 2e-4
+    lr_decay: str = "none"
     beta1: float = 0.5
     beta2: float = 0.999
     gp_weight: float = 0.0

@@ -23,6 +23,7 @@ NORMALIZATIONS = ("batch", "layer", "none")
 NORMS = ("auto",) + NORMALIZATIONS  # --norm: "auto" picks by --gp_weight
 LOSSES = ("minimax", "non_saturating", "least_squares", "wasserstein", "hinge")
 OPTIMIZERS = ("adam", "rmsprop")
+LR_DECAYS = ("none", "linear")
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 AUGMENT_POLICIES = ("color", "translation", "cutout")
@@ -101,6 +102,7 @@ FLAG_CHOICES: Dict[str, Tuple[str, ...]] = {
     "loss": LOSSES,
     "norm": NORMS,
     "optimizer": OPTIMIZERS,
+    "lr_decay": LR_DECAYS,
     "strategy": STRATEGIES,
     "mixed_precision": PRECISIONS,
     "eval_extractor": EXTRACTORS,
@@ -132,7 +134,8 @@ FLAG_HELP: Dict[str, str] = {
                       "architecture's default).",
     "norm": "Discriminator normalisation; 'auto' is 'layer' when --gp_weight > 0 (BatchNorm "
             "breaks the per-sample gradient penalty) and 'batch' otherwise.",
-    "spectral_norm": "Spectral normalisation of every discriminator layer.",
+    "spectral_norm": "Spectral normalisation of the discriminator's layers (the mlp's input layer "
+                     "excepted, as in the reference cGAN).",
     "dropout": "Dropout rate after each discriminator hidden layer.",
     "batch_size": "Global batch size (split over the replicas).",
     "train_steps": "Total number of training batches (a resumed run trains the rest).",
@@ -143,6 +146,8 @@ FLAG_HELP: Dict[str, str] = {
                  "(rho 0.99, the WGAN paper's choice).",
     "g_lr": "Generator learning rate.",
     "d_lr": "Discriminator learning rate.",
+    "lr_decay": "Learning-rate schedule of both networks: 'none' (constant) or 'linear' (from "
+                "--g_lr/--d_lr down to 0 at --train_steps, as in the WGAN-GP reference code).",
     "beta1": "Adam beta_1.",
     "beta2": "Adam beta_2.",
     "gp_weight": "WGAN-GP gradient penalty weight (0: off).",

@@ -9,27 +9,53 @@
 ``tfgan.train_lib`` trains it; ``tfgan.workdir.restore_gan`` rebuilds it from a checkpoint.
 """
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfgan import config as config_lib
 from tfgan import data as data_lib
 from tfgan import networks
 from tfgan.gan import GAN
+from tfgan.schedule import generator_due
 
 __all__ = ["build_dataset", "build_gan", "check_data", "make_checkpoint", "make_optimizer",
-           "state_variables"]
+           "optimizer_updates", "state_variables"]
 
 
-def make_optimizer(config: config_lib.Config, learning_rate: float) -> keras.optimizers.Optimizer:
-    """The optimizer ``config.optimizer`` names, at ``learning_rate``."""
+def make_optimizer(config: config_lib.Config, learning_rate: float,
+                   updates: Optional[int] = None) -> keras.optimizers.Optimizer:
+    """The optimizer ``config.optimizer`` names, at ``learning_rate``.
+
+    Args:
+        config: a validated config.
+        learning_rate: the initial learning rate.
+        updates: how many times this optimizer is applied in ``config.train_steps`` batches
+            (see ``optimizer_updates``); required by ``--lr_decay=linear``, which decays the
+            rate linearly from ``learning_rate`` to 0 over that many updates. The schedule
+            reads the optimizer's own (checkpointed) update count, so a resumed run continues
+            it; resuming with more ``--train_steps`` spreads the decay over the new total.
+    """
+    if config.lr_decay == "linear":
+        if not updates:
+            raise ValueError("--lr_decay=linear needs the optimizer's update count")
+        learning_rate = keras.optimizers.schedules.PolynomialDecay(
+            learning_rate, decay_steps=updates, end_learning_rate=0.0, power=1.0)
     if config.optimizer == "rmsprop":
         # PyTorch's RMSprop defaults (alpha 0.99), which the WGAN reference code used.
         return keras.optimizers.RMSprop(learning_rate=learning_rate, rho=0.99, epsilon=1e-8)
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=config.beta1,
                                  beta_2=config.beta2)
+
+
+def optimizer_updates(config: config_lib.Config) -> Tuple[int, int]:
+    """``(discriminator, generator)`` optimizer updates in ``config.train_steps`` batches."""
+    batches = np.arange(config.train_steps)
+    generator = int(np.count_nonzero(
+        generator_due(batches, config.g_every, config.critic_warmup)))
+    return config.train_steps * config.d_steps, max(generator, 1)
 
 
 def build_gan(config: config_lib.Config) -> GAN:
@@ -63,8 +89,9 @@ def build_gan(config: config_lib.Config) -> GAN:
               ls_targets=config.ls_targets, seed=config.seed,
               ema_decay=config.ema_decay or None, drift_weight=config.drift_weight,
               critic_warmup=config.critic_warmup, augment=config.augment)
-    gan.compile(d_optimizer=make_optimizer(config, config.d_lr),
-                g_optimizer=make_optimizer(config, config.g_lr))
+    d_updates, g_updates = optimizer_updates(config)
+    gan.compile(d_optimizer=make_optimizer(config, config.d_lr, d_updates),
+                g_optimizer=make_optimizer(config, config.g_lr, g_updates))
     return gan
 
 
