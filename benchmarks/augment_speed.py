@@ -77,25 +77,6 @@ def policy_name(policy: str) -> str:
     return policy or "none"
 
 
-class Variant:
-    """One GAN (one policy) of a case, timed in ``fit`` windows (start-up excluded)."""
-
-    def __init__(self, config: config_lib.Config):
-        distribute.set_precision(config.mixed_precision)
-        keras.utils.set_random_seed(0)
-        self.gan = task.build_gan(config)
-        self.gan.compile(d_optimizer=self.gan.d_optimizer, g_optimizer=self.gan.g_optimizer,
-                         jit_compile=False)
-        self.dataset = task.build_dataset(config).cache().prefetch(tf.data.AUTOTUNE)
-
-    def window(self, steps: int) -> float:
-        """Seconds per step over ``steps`` steps (from the end of a first, untimed batch)."""
-        clock = common.BatchClock()
-        self.gan.fit(self.dataset, steps_per_epoch=steps + 1, epochs=1, verbose=0,
-                     callbacks=[clock])
-        return (clock.times[-1] - clock.times[0]) / steps
-
-
 def augmentation_alone(config: config_lib.Config, policy: str, repeats: int = 50) -> float:
     """Median seconds of ``diff_augment`` on one batch of the case, in a ``tf.function``."""
     if not policy:
@@ -119,7 +100,7 @@ def measure(case: str):
     steps -= steps % base.g_every  # whole schedule periods: the same G share in every window
     policies = [augment.format_policy(p.replace("all", augment.DEFAULT_POLICY)
                                       .replace("+", ",")) for p in FLAGS.policies]
-    variants = {p: Variant(base.replace(augment=p)) for p in policies}
+    variants = {p: common.TimedGAN(base.replace(augment=p)) for p in policies}
     for variant in variants.values():
         variant.window(max(FLAGS.warmup, 2 * base.g_every))
     seconds = {p: [] for p in policies}

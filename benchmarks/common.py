@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmarks: configs from ``configs/*.cfg``, a per-batch clock.
+"""Helpers shared by the benchmarks: configs from ``configs/*.cfg``, a per-batch clock, a GAN
+timed in ``fit`` windows.
 
 The benchmarks run as scripts (``python benchmarks/throughput.py``), so this module is
 imported as ``common`` from the benchmarks' folder.
@@ -8,10 +9,13 @@ import os
 import time
 
 import keras
+import tensorflow as tf
 from absl import flags as absl_flags
 
 from tfgan import config as config_lib
+from tfgan import distribute
 from tfgan import flags as tfgan_flags
+from tfgan import task
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -40,3 +44,28 @@ class BatchClock(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.times.append(time.perf_counter())
+
+
+class TimedGAN:
+    """The GAN of one config, timed in ``fit`` windows (start-up excluded).
+
+    The dataset is cached after its first pass, so a window times the training step rather
+    than image decoding; ``jit_compile`` is off (as ``bin/train.py`` runs).
+    """
+
+    def __init__(self, config: config_lib.Config):
+        self.config = config
+        distribute.set_precision(config.mixed_precision)
+        keras.utils.set_random_seed(0)
+        self.gan = task.build_gan(config)
+        self.gan.compile(d_optimizer=self.gan.d_optimizer, g_optimizer=self.gan.g_optimizer,
+                         jit_compile=False)
+        self.dataset = task.build_dataset(config).cache().prefetch(tf.data.AUTOTUNE)
+
+    def window(self, steps: int) -> float:
+        """Seconds per step over ``steps`` steps (from the end of a first, untimed batch)."""
+        distribute.set_precision(self.config.mixed_precision)
+        clock = BatchClock()
+        self.gan.fit(self.dataset, steps_per_epoch=steps + 1, epochs=1, verbose=0,
+                     callbacks=[clock])
+        return (clock.times[-1] - clock.times[0]) / steps
