@@ -78,6 +78,9 @@ def test_critic_norm_auto():
     (dict(latent_dim=0), "--latent_dim must be a positive integer"),
     (dict(train_steps=-1), "--train_steps must be a positive integer"),
     (dict(g_every=0), "--g_every must be a positive integer"),
+    (dict(gp_every=0), "--gp_every must be a positive integer"),
+    (dict(gp_every=4), "--gp_every=4 applies the gradient penalty lazily but there is none: "
+                       "pass --gp_weight > 0"),
     (dict(checkpoint_every=0), "--checkpoint_every must be a positive integer"),
     (dict(g_base_filters=-1), "--g_base_filters must be an integer >= 0"),
     (dict(seed=-1), "--seed must be an integer >= 0, got -1"),
@@ -203,12 +206,14 @@ def test_command_line_after_flagfile_overrides_it():
 
 
 def test_engine_option_flags_reach_the_config():
-    config, _ = parse("--drift_weight=1e-3", "--critic_warmup", "--augment=color,cutout")
-    assert (config.drift_weight, config.critic_warmup, config.augment) == (
-        1e-3, True, "color,cutout")
+    config, _ = parse("--drift_weight=1e-3", "--critic_warmup", "--augment=color,cutout",
+                      "--gp_weight=10", "--gp_every=4")
+    assert (config.drift_weight, config.critic_warmup, config.augment, config.gp_every) == (
+        1e-3, True, "color,cutout", 4)
     defaults, _ = parse()
-    assert (defaults.drift_weight, defaults.critic_warmup, defaults.augment) == (0.0, False, "")
-    for name in ("drift_weight", "critic_warmup", "augment"):
+    assert (defaults.drift_weight, defaults.critic_warmup, defaults.augment,
+            defaults.gp_every) == (0.0, False, "", 1)
+    for name in ("drift_weight", "critic_warmup", "augment", "gp_every"):
         assert name not in config_lib.RESUMABLE_FIELDS  # they change the training mathematics
     with pytest.raises(config_lib.ConfigError, match="--augment must be"):
         parse("--augment=color,flip")
@@ -219,10 +224,12 @@ def test_build_gan_passes_the_engine_options():
 
     config, _ = parse("--dataset=synthetic", "--image_size=16", "--batch_size=4",
                       "--latent_dim=8", "--g_base_filters=8", "--d_base_filters=8",
-                      "--drift_weight=1e-3", "--critic_warmup", "--augment=translation,color")
+                      "--drift_weight=1e-3", "--critic_warmup", "--augment=translation,color",
+                      "--loss=wasserstein", "--gp_weight=10", "--gp_every=4")
     gan = task.build_gan(config)
     assert (gan.drift_weight, gan.critic_warmup, gan.augment) == (1e-3, True,
                                                                   "translation,color")
+    assert (gan.gp_weight, gan.gp_every) == (10.0, 4)
 
 
 def test_flag_errors_name_the_flag():

@@ -247,6 +247,56 @@ def test_gradient_penalty_metric_is_reported_and_positive():
     assert history["gp"][-1] > 0
 
 
+# --------------------------------------------------------------------------------------------
+# The lazy gradient penalty (gp_every)
+
+
+def test_lazy_penalty_adds_gp_every_times_the_weighted_penalty():
+    images = next(iter(batches(1)))
+    with_penalty = make_gan("wgangp", gp_every=3)
+    without = make_gan("wgangp", gp_every=3)  # same seed: the same fakes
+    loss, logs = with_penalty._discriminator_objective(images, None, training=True)
+    bare_loss, bare_logs = without._discriminator_objective(images, None, training=True,
+                                                            penalty=False)
+    assert "gp" in logs and "gp" not in bare_logs
+    np.testing.assert_allclose(np.mean(loss - bare_loss), 3 * 10.0 * logs["gp"].numpy(),
+                               rtol=1e-4)
+
+
+def lazy_penalty_gan(**overrides):
+    """A Wasserstein GAN whose MLP critic takes the penalty quickly to trace."""
+    return make_gan("gan", loss="wasserstein", gp_weight=10.0, gp_every=3, **overrides)
+
+
+@pytest.mark.parametrize("g_every", [1, 2])
+def test_fit_applies_the_penalty_every_gp_every_th_batch_and_resumes_its_schedule(g_every):
+    gan = lazy_penalty_gan(g_every=g_every)
+    gan.fit(batches(1).repeat(4), epochs=1, verbose=0)
+    assert int(gan.gp_tracker.count.numpy()) == 2  # batches 0 and 3
+    gan.fit(batches(1).repeat(4), epochs=1, verbose=0)
+    assert int(gan.gp_tracker.count.numpy()) == 1  # batch 6 of 4..7 (metrics reset per fit)
+    assert int(gan.d_optimizer.iterations.numpy()) == 8
+    assert int(gan.g_optimizer.iterations.numpy()) == 8 // g_every
+
+
+def test_lazy_penalty_follows_its_schedule_in_a_tf_function():
+    gan = lazy_penalty_gan(g_every=2)
+    step = tf.function(gan.train_step)
+    images = next(iter(batches(1)))
+    for _ in range(7):
+        step(images)
+    assert int(gan.gp_tracker.count.numpy()) == 3  # batches 0, 3 and 6
+    assert int(gan.g_optimizer.iterations.numpy()) == 3
+
+
+def test_lazy_penalty_refuses_steps_per_execution_and_a_missing_penalty():
+    gan = lazy_penalty_gan()
+    with pytest.raises(ValueError, match="gp_every > 1 need steps_per_execution=1"):
+        gan.compile(steps_per_execution=2)
+    with pytest.raises(ValueError, match="gp_every=2 needs a gradient penalty: pass gp_weight"):
+        make_gan("gan", gp_every=2)
+
+
 def test_same_seed_gives_same_first_step_losses():
     # WGAN-GP draws from every stream (z and the penalty's alpha, two critic steps). Eagerly:
     # the seeds and the step's code are the same as in a traced step, and tracing the penalty's
@@ -308,10 +358,10 @@ def test_call_returns_discriminator_logits_for_a_dataset_batch():
 
 def test_config_round_trip_rebuilds_an_equivalent_model():
     gan = make_gan("wgangp", g_every=3, drift_weight=1e-3, critic_warmup=True,
-                   augment="translation,color")
+                   augment="translation,color", gp_every=4)
     clone = tfgan.GAN.from_config(gan.get_config())
-    assert (clone.loss_name, clone.gp_weight, clone.d_steps, clone.g_every) == (
-        "wasserstein", 10.0, 2, 3)
+    assert (clone.loss_name, clone.gp_weight, clone.gp_every, clone.d_steps, clone.g_every) == (
+        "wasserstein", 10.0, 4, 2, 3)
     assert (clone.drift_weight, clone.critic_warmup, clone.augment) == (
         1e-3, True, "translation,color")
     assert clone.generator.output_shape == gan.generator.output_shape
@@ -383,6 +433,7 @@ def test_unknown_architecture_lists_the_accepted_names():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(gp_weight=-1.0), "gp_weight must be >= 0"),
+    (dict(gp_every=0), "gp_every must be a positive integer"),
     (dict(drift_weight=-1e-3), "drift_weight must be a number >= 0"),
     (dict(drift_weight=float("nan")), "drift_weight must be a number >= 0"),
     (dict(critic_warmup="yes"), "critic_warmup must be True or False"),

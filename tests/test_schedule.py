@@ -1,4 +1,4 @@
-"""Tests for tfgan.schedule.generator_due (the GAN's use of it runs in tests/test_gan.py)."""
+"""Tests for tfgan.schedule (the GAN's use of it runs in tests/test_gan.py)."""
 
 import numpy as np
 
@@ -23,3 +23,8 @@ def test_warmup_bursts_then_g_every_then_a_burst_every_500th_update():
     assert (gaps[warmup:schedule.WARMUP_EVERY] == g_every).all()
     assert gaps[schedule.WARMUP_EVERY] == schedule.WARMUP_CRITIC_BATCHES  # update 500
     assert (gaps[schedule.WARMUP_EVERY + 1:] == g_every).all()
+
+
+def test_penalty_is_due_on_the_first_and_every_gp_every_th_batch():
+    assert [b for b in range(10) if schedule.penalty_due(b, 4)] == [0, 4, 8]
+    assert all(schedule.penalty_due(np.arange(5), 1))

@@ -124,6 +124,7 @@ class Config:
     beta1: float = 0.5
     beta2: float = 0.999
     gp_weight: float = 0.0
+    gp_every: int = 1
     clip_value: float = 0.0
     ema_decay: float = 0.0
     drift_weight: float = 0.0
@@ -246,7 +247,7 @@ class Config:
         for name, choices in names.FLAG_CHOICES.items():
             _checks.one_of(f"--{name}", getattr(self, name), choices, ConfigError)
         for name in ("image_size", "latent_dim", "label_embedding_dim", "batch_size",
-                     "train_steps", "d_steps", "g_every", "sample_every", "num_samples",
+                     "train_steps", "d_steps", "g_every", "gp_every", "sample_every", "num_samples",
                      "checkpoint_every", "keep_checkpoints", "log_every", "eval_samples"):
             _checks.positive_int(f"--{name}", getattr(self, name), ConfigError)
         _checks.non_negative_int("--eval_every", self.eval_every, "(0: off)", ConfigError)
@@ -302,6 +303,10 @@ class Config:
 
     def _validate_combinations(self):
         size = self.image_size
+        if self.gp_every > 1 and self.gp_weight == 0:
+            raise ConfigError(f"--gp_every={self.gp_every} applies the gradient penalty lazily "
+                              "but there is none: pass --gp_weight > 0 (e.g. 10) or leave "
+                              "--gp_every at 1")
         if self.arch == "dcgan" and size % 4:
             raise ConfigError(f"--image_size must be divisible by 4 for --arch=dcgan, got "
                               f"{size}")

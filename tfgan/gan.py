@@ -32,7 +32,7 @@ from tfgan import ema
 from tfgan import losses as losses_lib
 # Re-exported: the critic/generator schedule lives in tfgan.schedule.
 from tfgan.schedule import (WARMUP_CRITIC_BATCHES, WARMUP_EVERY,  # pylint: disable=unused-import
-                            WARMUP_GENERATOR_UPDATES, generator_due)
+                            WARMUP_GENERATOR_UPDATES, generator_due, penalty_due)
 
 # Loss families whose discriminator ends in a sigmoid probability; for them the d_real/d_fake
 # metrics report the mean probability, for the others the mean raw critic output.
@@ -72,7 +72,8 @@ class GAN(keras.Model):
     batch for each critic step, and the anime-DCGAN seed's "G every 5th batch".
     ``critic_warmup=True`` adds the WGAN reference code's bursts of 100 critic batches per
     generator update, for the first 25 generator updates and every 500th (see
-    :func:`generator_due`).
+    :func:`generator_due`). ``gp_every=k`` applies the gradient penalty on every ``k``-th batch
+    only, weighted ``k * gp_weight`` (lazy regularisation, see :func:`penalty_due`).
 
     Augmentation (``augment``, DiffAugment, see ``tfgan.augment``): the discriminator sees
     augmented real and augmented fake images (independent draws for each), and the
@@ -83,7 +84,8 @@ class GAN(keras.Model):
     ``d_fake`` use the critic's outputs on the augmented images.
 
     Metrics: ``d_loss``, ``g_loss`` (the mean over the batches where the generator was
-    updated), ``gp`` when ``gp_weight > 0``, ``drift`` (the mean of ``D(x)^2`` on real images,
+    updated), ``gp`` when ``gp_weight > 0`` (the mean over the batches that applied it),
+    ``drift`` (the mean of ``D(x)^2`` on real images,
     unweighted) when ``drift_weight > 0``, and ``d_real`` / ``d_fake``: the discriminator's
     mean probability of "real" for the cross-entropy losses, its mean raw output otherwise.
     The logs also carry ``loss = d_loss + g_loss`` so that Keras callbacks watching ``loss``
@@ -108,6 +110,7 @@ class GAN(keras.Model):
                  d_steps: int = 1,
                  g_every: int = 1,
                  gp_weight: float = 0.0,
+                 gp_every: int = 1,
                  clip_value: Optional[float] = None,
                  ls_targets: Sequence[float] = (0.0, 1.0, 1.0),
                  seed: Optional[int] = None,
@@ -127,6 +130,9 @@ class GAN(keras.Model):
             d_steps: discriminator updates per batch.
             g_every: the generator is updated on every ``g_every``-th batch.
             gp_weight: weight of the WGAN-GP gradient penalty (0 disables it).
+            gp_every: apply the penalty on every ``gp_every``-th batch only, with weight
+                ``gp_every * gp_weight`` (lazy regularisation; 1: every batch). Batches
+                without it skip the penalty's double backward pass.
             clip_value: WGAN weight clipping bound for the critic's weights (``None`` disables).
             ls_targets: ``(a, b, c)`` targets of the least-squares loss: ``(0, 1, 1)`` or
                 ``(-1, 1, 0)``.
@@ -168,6 +174,10 @@ class GAN(keras.Model):
         if not gp_weight >= 0:
             raise ValueError(f"gp_weight must be >= 0, got {gp_weight}")
         self.gp_weight = float(gp_weight)
+        self.gp_every = _positive_int("gp_every", gp_every)
+        if self.gp_every > 1 and self.gp_weight == 0:
+            raise ValueError(f"gp_every={gp_every} needs a gradient penalty: pass gp_weight > 0 "
+                             "or leave gp_every at 1")
         if clip_value is not None and not clip_value > 0:
             raise ValueError(f"clip_value must be positive or None, got {clip_value}")
         self.clip_value = None if clip_value is None else float(clip_value)
@@ -276,8 +286,8 @@ class GAN(keras.Model):
         self.d_optimizer = self._prepare_optimizer(d_optimizer)
         self.g_optimizer = self._prepare_optimizer(g_optimizer)
         if self._scheduled and self.steps_per_execution > 1:
-            raise ValueError("g_every > 1 and critic_warmup need steps_per_execution=1 (the "
-                             "schedule is applied per batch); got "
+            raise ValueError("g_every > 1, critic_warmup and gp_every > 1 need "
+                             "steps_per_execution=1 (the schedule is applied per batch); got "
                              f"steps_per_execution={self.steps_per_execution}")
         # Optimizers built lazily inside a distributed step fail under MirroredStrategy.
         for optimizer, network in ((self.d_optimizer, self.discriminator),
@@ -336,6 +346,7 @@ class GAN(keras.Model):
             "d_steps": self.d_steps,
             "g_every": self.g_every,
             "gp_weight": self.gp_weight,
+            "gp_every": self.gp_every,
             "clip_value": self.clip_value,
             "ls_targets": list(self.ls_targets),
             "seed": self.seed,
@@ -494,8 +505,12 @@ class GAN(keras.Model):
         return losses_lib.gradient_penalty(critic, images, fake_images, alpha,
                                            loss_scale=loss_scale)
 
-    def _discriminator_objective(self, images, labels, training):
-        """Returns ``(per_example_loss, logs)`` for one discriminator evaluation."""
+    def _discriminator_objective(self, images, labels, training, penalty=True):
+        """Returns ``(per_example_loss, logs)`` for one discriminator evaluation.
+
+        ``penalty=False`` leaves the gradient penalty out (a lazy-regularisation batch
+        without it); when it is applied its weight is ``gp_every * gp_weight``.
+        """
         fake_images = self._fake_like(images, labels, training)
         # With DiffAugment the critic only ever sees augmented images, the penalty included.
         real_inputs = self._augment(images)
@@ -509,10 +524,11 @@ class GAN(keras.Model):
             drift = losses_lib.drift_penalty(real_logits)
             logs["drift"] = tf.reduce_mean(drift)
             per_example = per_example + self.drift_weight * drift
-        penalty = self._penalty(real_inputs, fake_inputs, labels, training)
-        if penalty is not None:
-            logs["gp"] = tf.reduce_mean(penalty)
-            per_example = per_example + self.gp_weight * penalty
+        gradient_penalty = (self._penalty(real_inputs, fake_inputs, labels, training)
+                            if penalty else None)
+        if gradient_penalty is not None:
+            logs["gp"] = tf.reduce_mean(gradient_penalty)
+            per_example = per_example + self.gp_every * self.gp_weight * gradient_penalty
         logs["d_loss"] = tf.reduce_mean(per_example)
         return per_example, logs
 
@@ -533,10 +549,11 @@ class GAN(keras.Model):
             loss = optimizer.scale_loss(loss)
         return loss
 
-    def _discriminator_update(self, images, labels):
+    def _discriminator_update(self, images, labels, penalty=True):
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
-            per_example, logs = self._discriminator_objective(images, labels, training=True)
+            per_example, logs = self._discriminator_objective(images, labels, training=True,
+                                                              penalty=penalty)
             loss = self._training_loss(self.d_optimizer, per_example)
         self.d_optimizer.apply(tape.gradient(loss, variables), variables)
         if self.clip_value is not None:
@@ -578,17 +595,18 @@ class GAN(keras.Model):
         self._track(self.d_loss_tracker, logs["d_loss"], optimizer)
         self._track(self.d_real_tracker, logs["d_real"], optimizer)
         self._track(self.d_fake_tracker, logs["d_fake"], optimizer)
-        if self.gp_tracker is not None:
+        if self.gp_tracker is not None and "gp" in logs:
             self._track(self.gp_tracker, logs["gp"], optimizer)
         if self.drift_tracker is not None:
             self._track(self.drift_tracker, logs["drift"], optimizer)
 
-    def _scheduled_train_step(self, data, update_generator):
+    def _scheduled_train_step(self, data, update_generator, penalty=True):
         images, labels = self._unpack_batch(data)
         if self.d_optimizer is None:
             raise ValueError("call compile() before fit()")
         for _ in range(self.d_steps):
-            self._update_trackers(self._discriminator_update(images, labels), self.d_optimizer)
+            self._update_trackers(self._discriminator_update(images, labels, penalty),
+                                  self.d_optimizer)
         if update_generator:
             g_loss = self._generator_update(tf.shape(images)[0], labels)
             self._track(self.g_loss_tracker, g_loss, self.g_optimizer)
@@ -606,55 +624,69 @@ class GAN(keras.Model):
 
     @property
     def _scheduled(self) -> bool:
-        """Whether some batches skip the generator update (``g_every > 1`` or warm-up)."""
-        return self.g_every > 1 or self.critic_warmup
+        """Whether batches differ in what they update: some skip the generator update
+        (``g_every > 1`` or warm-up) or the gradient penalty (``gp_every > 1``)."""
+        return self.g_every > 1 or self.critic_warmup or self.gp_every > 1
+
+    def _due(self, batch):
+        """``(generator update, gradient penalty)`` due for batch number ``batch``."""
+        return (generator_due(batch, self.g_every, self.critic_warmup),
+                penalty_due(batch, self.gp_every))
+
+    def _due_now(self):
+        """``_due`` of the batch about to be trained, as Python bools (eager only)."""
+        generator, penalty = self._due(int(self.batches_seen.numpy()))
+        return bool(generator), bool(penalty)
 
     def train_step(self, data):
         """One batch: ``d_steps`` discriminator updates and, on schedule, a generator update.
 
-        With a schedule (``g_every > 1`` or ``critic_warmup``) Keras' ``fit`` goes through
-        ``make_train_function`` below, which picks the step with or without the generator
-        update per batch; ``train_step`` itself (e.g. called by a user's own loop) updates the
-        generator on schedule too: eagerly by a Python test, in a ``tf.function`` by a
-        ``tf.cond`` on ``batches_seen`` (not inside a ``MirroredStrategy`` replica, where
-        optimizer updates cannot sit in a branch: use ``fit`` there).
+        With a schedule (``g_every > 1``, ``critic_warmup`` or ``gp_every > 1``) Keras' ``fit``
+        goes through ``make_train_function`` below, which picks the step with or without the
+        generator update (and the penalty) per batch; ``train_step`` itself (e.g. called by a
+        user's own loop) follows the schedule too: eagerly by a Python test, in a
+        ``tf.function`` by ``tf.cond`` on ``batches_seen`` (not inside a ``MirroredStrategy``
+        replica, where optimizer updates cannot sit in a branch: use ``fit`` there).
         """
         if not self._scheduled:
             return self._scheduled_train_step(data, update_generator=True)
         if tf.executing_eagerly():
-            return self._scheduled_train_step(data, update_generator=self._generator_due())
-        due = generator_due(tf.convert_to_tensor(self.batches_seen), self.g_every,
-                            self.critic_warmup)
-        return tf.cond(due,
-                       lambda: self._scheduled_train_step(data, update_generator=True),
-                       lambda: self._scheduled_train_step(data, update_generator=False))
+            return self._scheduled_train_step(data, *self._due_now())
+        generator, penalty = self._due(tf.convert_to_tensor(self.batches_seen))
 
-    def _generator_due(self) -> bool:
-        """Whether the batch about to be trained gets a generator update (eager only)."""
-        return bool(generator_due(int(self.batches_seen.numpy()), self.g_every,
-                                  self.critic_warmup))
+        def step(update_generator):
+            if self.gp_every == 1:
+                return lambda: self._scheduled_train_step(data, update_generator)
+            return lambda: tf.cond(
+                penalty, lambda: self._scheduled_train_step(data, update_generator, True),
+                lambda: self._scheduled_train_step(data, update_generator, False))
+
+        if self.g_every == 1 and not self.critic_warmup:
+            return step(True)()
+        return tf.cond(generator, step(True), step(False))
 
     def make_train_function(self, force=False):
-        """Builds ``fit``'s train function; with a schedule, one function per branch.
+        """Builds ``fit``'s train function; with a schedule, one function per kind of batch.
 
         A generator update inside ``tf.cond`` is not possible under ``MirroredStrategy``
         (optimizer updates ``merge_call`` and cannot sit in a replica-context branch), so the
-        schedule is applied in Python between two traced functions: one with the generator
-        update, one without. Each batch costs only the updates it performs.
+        schedule is applied in Python between traced functions, one per combination of
+        (generator update, gradient penalty) the schedule uses, each traced on first use.
+        Each batch costs only the work it performs.
         """
         if self.train_function is not None and not force:
             return self.train_function
         if not self._scheduled:
             train_function = self._make_function(self.train_step)
         else:
-            with_generator = self._make_function(
-                functools.partial(self._scheduled_train_step, update_generator=True))
-            discriminator_only = self._make_function(
-                functools.partial(self._scheduled_train_step, update_generator=False))
+            steps = {}
 
             def train_function(iterator):
-                step = with_generator if self._generator_due() else discriminator_only
-                return step(iterator)
+                due = self._due_now()
+                if due not in steps:
+                    steps[due] = self._make_function(functools.partial(
+                        self._scheduled_train_step, update_generator=due[0], penalty=due[1]))
+                return steps[due](iterator)
 
         self.train_function = self._with_scalar_logs(train_function)
         return self.train_function

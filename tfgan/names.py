@@ -151,6 +151,9 @@ FLAG_HELP: Dict[str, str] = {
     "beta1": "Adam beta_1.",
     "beta2": "Adam beta_2.",
     "gp_weight": "WGAN-GP gradient penalty weight (0: off).",
+    "gp_every": "Apply the gradient penalty on every n-th batch only, with weight n * "
+                "--gp_weight (lazy regularisation, StyleGAN2); the other batches skip its "
+                "second backward pass. 1: every batch.",
     "clip_value": "WGAN weight clipping bound (0: off).",
     "ema_decay": "Keep an exponential moving average of the generator's weights with this "
                  "decay (e.g. 0.999) and sample, evaluate and export from it (0: off).",

@@ -1,10 +1,12 @@
-"""When the generator is updated: every ``g_every``-th batch, or the WGAN warm-up schedule.
+"""When the generator is updated (every ``g_every``-th batch, or the WGAN warm-up schedule)
+and when the critic's gradient penalty is applied (every ``gp_every``-th batch).
 
-A pure function of the batch count (``GAN.batches_seen``, checkpointed), so a resumed run
+Pure functions of the batch count (``GAN.batches_seen``, checkpointed), so a resumed run
 continues its schedule exactly; it works on Python ints, NumPy arrays and tensors alike.
 """
 
-__all__ = ["WARMUP_CRITIC_BATCHES", "WARMUP_EVERY", "WARMUP_GENERATOR_UPDATES", "generator_due"]
+__all__ = ["WARMUP_CRITIC_BATCHES", "WARMUP_EVERY", "WARMUP_GENERATOR_UPDATES", "generator_due",
+           "penalty_due"]
 
 # The original WGAN's critic schedule (Arjovsky et al. 2017, ``critic_warmup=True``): 100 critic
 # batches per generator update for the first 25 generator updates and for every 500th.
@@ -50,3 +52,21 @@ def generator_due(batch, g_every: int, critic_warmup: bool = False):
             | ((b >= regular_end) & (in_cycle == burst - 1))
             | ((b >= regular_end) & (in_cycle >= burst)
                & ((in_cycle - burst + 1) % g_every == 0)))
+
+
+def penalty_due(batch, gp_every: int):
+    """Whether training batch number ``batch`` (0-based) applies the gradient penalty.
+
+    The lazy regularisation of StyleGAN2 (Karras et al. 2020): the penalty is computed on
+    batches ``0, gp_every, 2 * gp_every, ...`` only, with its weight multiplied by
+    ``gp_every`` so that its average pull is unchanged; the other batches skip the penalty's
+    second backward pass. ``gp_every=1`` applies it on every batch.
+
+    Args:
+        batch: the batch number (Python int, numpy integer array or integer tensor).
+        gp_every: the penalty period (>= 1).
+
+    Returns:
+        A bool, a bool array or a bool tensor (the type of ``batch``).
+    """
+    return batch % gp_every == 0
