@@ -106,7 +106,6 @@ def measure(case: str):
     seconds = {p: [] for p in policies}
     for _ in range(FLAGS.repeats):
         for policy, variant in variants.items():
-            distribute.set_precision(base.mixed_precision)
             seconds[policy].append(variant.window(steps))
     medians = {p: statistics.median(v) for p, v in seconds.items()}
     alone = {p: augmentation_alone(base, p) for p in policies}

@@ -1,9 +1,9 @@
 """The cost of training options per step: one config with and without flags, in one run.
 
-    python benchmarks/option_speed.py --config=cgan --variants='shipped:' \
-        'decay:--lr_decay=linear'
+    python benchmarks/option_speed.py --config=cgan --variants='shipped:,decay:--lr_decay=linear'
     python benchmarks/option_speed.py --config=wgangp --data_dir=../shared/data/mnist/mnist.npz \
         --variants='shipped:,decay:--lr_decay=linear'
+    python benchmarks/option_speed.py --config=wgangp --variants='shipped:,lazy4:--gp_every=4'
 
 Each variant is ``name:flags`` (flags separated by spaces, given after the config's flagfile;
 ``name:`` is the config as shipped). Every variant is built and warmed up, then timed in
@@ -13,6 +13,7 @@ variant and the median over rounds of its ratio to the first variant in the same
 Compare numbers within one run only.
 """
 
+import math
 import os
 import statistics
 
@@ -41,6 +42,11 @@ def parse_variant(spec: str):
     return name, flags.split()
 
 
+def schedule_period(config) -> int:
+    """Batches after which the generator and penalty schedules repeat (warm-up aside)."""
+    return math.lcm(config.g_every, config.gp_every)
+
+
 def main(argv):
     del argv
     variants = dict(parse_variant(spec) for spec in FLAGS.variants)
@@ -48,10 +54,10 @@ def main(argv):
         FLAGS.config, f"--data_dir={FLAGS.data_dir}", "--eval_every=0", *flags))
         for name, flags in variants.items()}
     for variant in timed.values():
-        period = variant.config.g_every
-        variant.window(max(FLAGS.warmup, 2 * period))
-    # Whole generator periods, so every window holds the same share of generator updates.
-    period = max(v.config.g_every for v in timed.values())
+        variant.window(max(FLAGS.warmup, 2 * schedule_period(variant.config)))
+    # Whole schedule periods, so every window holds the same share of generator updates and
+    # gradient penalties.
+    period = math.lcm(*(schedule_period(v.config) for v in timed.values()))
     steps = max(FLAGS.steps - FLAGS.steps % period, period)
     seconds = {name: [] for name in timed}
     for _ in range(FLAGS.repeats):

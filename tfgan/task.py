@@ -40,7 +40,9 @@ def make_optimizer(config: config_lib.Config, learning_rate: float,
     """
     if config.lr_decay == "linear":
         if not updates:
-            raise ValueError("--lr_decay=linear needs the optimizer's update count")
+            raise ValueError("--lr_decay=linear needs the optimizer's update count: pass "
+                             "updates= (tfgan.task.optimizer_updates(config) gives both "
+                             "networks')")
         learning_rate = keras.optimizers.schedules.PolynomialDecay(
             learning_rate, decay_steps=updates, end_learning_rate=0.0, power=1.0)
     if config.optimizer == "rmsprop":
