@@ -85,9 +85,9 @@ class GAN(keras.Model):
 
     Metrics: ``d_loss``, ``g_loss`` (the mean over the batches where the generator was
     updated), ``gp`` when ``gp_weight > 0`` (the mean over the batches that applied it),
-    ``drift`` (the mean of ``D(x)^2`` on real images,
-    unweighted) when ``drift_weight > 0``, and ``d_real`` / ``d_fake``: the discriminator's
-    mean probability of "real" for the cross-entropy losses, its mean raw output otherwise.
+    ``drift`` (the mean of ``D(x)^2`` on real images, unweighted) when ``drift_weight > 0``,
+    and ``d_real`` / ``d_fake``: the discriminator's mean probability of "real" for the
+    cross-entropy losses, its mean raw output otherwise.
     The logs also carry ``loss = d_loss + g_loss`` so that Keras callbacks watching ``loss``
     (``TerminateOnNaN``, ...) notice either network diverging.
 
