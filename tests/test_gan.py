@@ -188,7 +188,8 @@ def test_scheduled_train_step_works_in_a_tf_function(critic_warmup, g_every, num
 
 def test_critic_warmup_refuses_steps_per_execution():
     gan = make_gan("gan", critic_warmup=True)
-    with pytest.raises(ValueError, match="critic_warmup need steps_per_execution=1"):
+    with pytest.raises(ValueError,
+                       match="critic_warmup and gp_every > 1 need steps_per_execution=1"):
         gan.compile(steps_per_execution=4)
 
 

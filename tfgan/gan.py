@@ -27,6 +27,7 @@ import tensorflow as tf
 
 from tfgan import _checks
 from tfgan import augment as augment_lib
+from tfgan import batches
 from tfgan import distribute
 from tfgan import ema
 from tfgan import losses as losses_lib
@@ -39,11 +40,6 @@ from tfgan.schedule import (WARMUP_CRITIC_BATCHES, WARMUP_EVERY,  # pylint: disa
 _PROBABILISTIC_LOSSES = ("minimax", "non_saturating")
 
 _positive_int = _checks.positive_int
-
-
-def _shape_of(value):
-    shape = getattr(value, "shape", None)
-    return None if shape is None else tuple(shape)
 
 
 def default_optimizer():
@@ -383,53 +379,8 @@ class GAN(keras.Model):
 
     def _unpack_batch(self, data):
         """Splits a dataset element into ``(images, labels)`` and checks it against the model."""
-        if isinstance(data, dict):
-            raise ValueError("the dataset must yield images or (images, labels), "
-                             f"got a dict with keys {sorted(data)}")
-        # Keras passes (x, y, sample_weight) tuples with None entries (train_on_batch).
-        if isinstance(data, (tuple, list)) and (
-                len(data) > 3 or (len(data) == 3 and data[2] is not None)):
-            raise ValueError("the dataset must yield images or (images, labels), got a "
-                             f"{len(data)}-tuple with shapes {[_shape_of(x) for x in data]} "
-                             "(sample weights are not supported)")
-        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        images = tf.convert_to_tensor(images)
-        if images.shape.rank != 4:
-            raise ValueError("images must have shape [batch, height, width, channels], "
-                             f"got shape {tuple(images.shape)}")
-        if not images.dtype.is_floating:
-            raise ValueError(f"images must be floats scaled to [-1, 1], got dtype "
-                             f"{images.dtype.name}; scale uint8 pixels with x / 127.5 - 1 "
-                             "(tfgan.data does this)")
-        expected = self._image_shape()
-        if expected is not None and tuple(images.shape[1:]) != expected:
-            raise ValueError(f"images of shape {tuple(images.shape[1:])} (height, width, "
-                             f"channels) do not match the generator's output shape {expected}")
-        if self.conditional and labels is None:
-            raise ValueError(f"this GAN is conditional (num_classes={self.num_classes}): the "
-                             "dataset must yield (images, labels)")
-        if not self.conditional and labels is not None:
-            raise ValueError("labels were given to an unconditional GAN: build it with "
-                             "num_classes=... or let the dataset yield images only")
-        if labels is not None:
-            labels = tf.convert_to_tensor(labels)
-            if labels.shape.rank == 2 and labels.shape[-1] == 1:
-                labels = tf.squeeze(labels, -1)
-            if labels.shape.rank != 1:
-                raise ValueError("labels must have shape [batch] (integer class ids), got "
-                                 f"shape {tuple(labels.shape)}")
-            labels = tf.cast(labels, tf.int32)
-        return images, labels
-
-    def _image_shape(self):
-        """The generator's output ``(H, W, C)`` when statically known, else ``None``."""
-        try:
-            shape = self.generator.output_shape
-        except (AttributeError, ValueError):
-            return None
-        if isinstance(shape, list) or shape is None or None in shape[1:]:
-            return None
-        return tuple(shape[1:])
+        return batches.unpack_batch(data, batches.output_image_shape(self.generator),
+                                    self.num_classes)
 
     # ----------------------------------------------------------------------------------------
     # Networks and randomness
