@@ -112,6 +112,7 @@ class Config:
     norm: str = "auto"
     spectral_norm: bool = False
     dropout: float = 0.0
+    minibatch_std: int = 0
     # Training.
     batch_size: int = 64
     train_steps: int = 5000
@@ -251,6 +252,7 @@ class Config:
                      "checkpoint_every", "keep_checkpoints", "log_every", "eval_samples"):
             _checks.positive_int(f"--{name}", getattr(self, name), ConfigError)
         _checks.non_negative_int("--eval_every", self.eval_every, "(0: off)", ConfigError)
+        _checks.non_negative_int("--minibatch_std", self.minibatch_std, "(0: off)", ConfigError)
         for name in ("g_base_filters", "d_base_filters"):
             _checks.non_negative_int(f"--{name}", getattr(self, name),
                                      "(0: the architecture's default)", ConfigError)

@@ -137,6 +137,9 @@ FLAG_HELP: Dict[str, str] = {
     "spectral_norm": "Spectral normalisation of the discriminator's layers (the mlp's input layer "
                      "excepted, as in the reference cGAN).",
     "dropout": "Dropout rate after each discriminator hidden layer.",
+    "minibatch_std": "Group size of a minibatch standard deviation feature in the "
+                     "discriminator (Karras et al. 2018: the spread of a group of samples as "
+                     "one more channel, against mode collapse); 0: off.",
     "batch_size": "Global batch size (split over the replicas).",
     "train_steps": "Total number of training batches (a resumed run trains the rest).",
     "d_steps": "Discriminator updates per batch.",

@@ -71,6 +71,7 @@ from typing import NamedTuple, Optional, Sequence
 import keras
 
 from tfgan import _checks
+from tfgan import layers
 from tfgan import names
 
 ARCHITECTURES = names.ARCHITECTURES
@@ -165,6 +166,7 @@ class _Options(NamedTuple):
     spectral_norm: bool = False
     dropout: float = 0.0
     sync_batch_norm: bool = False  # Batch statistics over all replicas of a tf.distribute run.
+    minibatch_std: int = 0  # Discriminator only: group size of a MinibatchStdDev layer (0: none).
 
 
 def _kernel_init(dcgan_init: bool = True):
@@ -415,6 +417,13 @@ def _logits_dense(x, opts: _Options):
     return _float32_output_layer(layer, opts, name)(x)
 
 
+def _maybe_minibatch_std(x, opts: _Options):
+    """Appends ``layers.MinibatchStdDev`` when ``opts.minibatch_std`` asks for it."""
+    if not opts.minibatch_std:
+        return x
+    return layers.MinibatchStdDev(opts.minibatch_std, name="minibatch_std")(x)
+
+
 def _with_label_map(images, embedding, opts: _Options):
     """Appends the label as one extra ``H x W`` channel (projected embedding) to ``images``."""
     if embedding is None:
@@ -439,12 +448,14 @@ def _mlp_discriminator(images, embedding, base, opts: _Options):
             h, lambda bias, u=base * multiple: _dense(u, opts, use_bias=bias), block_opts,
             normalize=normalize, spatial=False,
         )
-    return _logits_dense(h, opts)
+    return _logits_dense(_maybe_minibatch_std(h, opts), opts)
 
 
 def _dcgan_discriminator(images, embedding, base, opts: _Options):
     h = _with_label_map(images, embedding, opts)
     for i, multiple in enumerate((1, 2, 4, 8)):
+        if i == 3:  # before the last block, at 4x4 for MNIST (as Karras et al.)
+            h = _maybe_minibatch_std(h, opts)
         h = _discriminator_block(
             h, lambda bias, f=base * multiple: _conv(f, 3, 2, opts, use_bias=bias), opts,
             normalize=i > 0, spatial=True,
@@ -468,6 +479,7 @@ def _dcgan_transpose_discriminator(images, embedding, base, opts: _Options):
             h, lambda bias, f=base * 2**stage: _conv(f, 4, 2, opts, use_bias=bias), opts,
             normalize=True, spatial=True,
         )
+    h = _maybe_minibatch_std(h, opts)
     layer = _conv(1, 4, 1, opts, padding="valid", dtype="float32")  # 4x4 -> 1x1
     h = _float32_output_layer(layer, opts, "logits_map")(h)
     return keras.layers.Reshape((1,), dtype="float32", name="logits")(h)
@@ -491,6 +503,7 @@ def build_discriminator(
     label_embedding_dim: int = 32,
     base_filters: Optional[int] = None,
     sync_batch_norm: bool = False,
+    minibatch_std: int = 0,
     name: str = "discriminator",
 ) -> keras.Model:
     """Builds a discriminator (or WGAN critic) network returning logits.
@@ -512,6 +525,11 @@ def build_discriminator(
         base_filters: width of the narrowest hidden layer (``ndf`` for ``"dcgan_transpose"``);
             None for the architecture's default (mlp 256, dcgan 16, dcgan_transpose 64).
         sync_batch_norm: compute BatchNorm statistics over the global batch of all replicas.
+        minibatch_std: group size of a ``tfgan.layers.MinibatchStdDev`` layer (the group's
+            feature spread as one more channel, for variety), or 0 for none. It goes before
+            the last convolution block (``"dcgan"``), before the 4x4 logits convolution
+            (``"dcgan_transpose"``) or before the logits layer (``"mlp"``). Groups are per
+            replica under ``tf.distribute``.
         name: the model's name.
 
     Returns:
@@ -521,8 +539,9 @@ def build_discriminator(
 
     Raises:
         ValueError: for an unknown ``arch`` or ``norm``, an invalid or unsupported
-            ``image_shape``, ``num_classes < 2``, ``dropout`` outside ``[0, 1)``, or a
-            non-positive ``label_embedding_dim`` or ``base_filters``.
+            ``image_shape``, ``num_classes < 2``, ``dropout`` outside ``[0, 1)``, a
+            non-positive ``label_embedding_dim`` or ``base_filters``, or a negative
+            ``minibatch_std``.
     """
     arch = _check_arch(arch)
     image_shape = _check_image_shape(arch, image_shape)
@@ -536,6 +555,7 @@ def build_discriminator(
     opts = _Options(
         dcgan_init=arch != "mlp", norm=norm, spectral_norm=bool(spectral_norm),
         dropout=float(dropout), sync_batch_norm=bool(sync_batch_norm),
+        minibatch_std=_checks.non_negative_int("minibatch_std", minibatch_std, "(0: none)"),
     )
 
     images = keras.Input(shape=image_shape, name="image")

@@ -83,6 +83,7 @@ def build_gan(config: config_lib.Config) -> GAN:
     discriminator = networks.build_discriminator(
         config.arch, config.image_shape, num_classes,
         norm=config.critic_norm, spectral_norm=config.spectral_norm, dropout=config.dropout,
+        minibatch_std=config.minibatch_std,
         label_embedding_dim=config.label_embedding_dim,
         base_filters=config.d_base_filters or None, sync_batch_norm=sync_batch_norm)
     gan = GAN(generator, discriminator, latent_dim=config.latent_dim, loss=config.loss,
