@@ -2,8 +2,8 @@
 
     python benchmarks/config_probe.py --config=dcgan --overrides=--latent_dim=6 \
         --evals=3000,6000,9000
-    python benchmarks/config_probe.py --config=dcgan --overrides='--latent_dim=8 --minibatch_std=4' \
-        --averages=4:0.9998,2:0.9998
+    python benchmarks/config_probe.py --config=dcgan \
+        --overrides='--latent_dim=8 --minibatch_std=4' --averages=4:0.9998,2:0.9998
 
 Trains ``configs/<config>.cfg`` with ``--overrides`` appended (``tfgan.task.build_gan`` and
 ``fit``, no work directory: no checkpoints, samples or exports) and at each step of

@@ -5,6 +5,7 @@ The public API::
     tfgan.GAN                      the keras.Model that trains every system
     tfgan.losses                   loss pairs of discriminator logits, gradient penalty, clipping
     tfgan.networks                 build_generator / build_discriminator by architecture name
+    tfgan.layers                   MinibatchStdDev, the discriminator's minibatch standard deviation
     tfgan.export_generator         the generator as a TensorFlow Serving SavedModel (atomic)
     tfgan.load_generator           load such an export with TensorFlow alone
     tfgan.callbacks                SampleGrid, MetricsLogger, ... for your own fit()
@@ -21,11 +22,12 @@ config) -> ``train_lib`` with ``callbacks`` -> ``workdir`` (checkpoints, config.
 -> ``sampling``, ``quality``, ``eval_lib`` (``evaluation`` = ``metrics`` + ``features``).
 """
 
-from tfgan import augment, callbacks, data, evaluation, export, images, losses, networks, sampling
+from tfgan import (augment, callbacks, data, evaluation, export, images, layers, losses, networks,
+                   sampling)
 from tfgan.export import export_generator, load_generator
 from tfgan.gan import GAN
 
 __version__ = "0.1.0"
 
 __all__ = ["GAN", "augment", "callbacks", "data", "evaluation", "export", "export_generator",
-           "images", "load_generator", "losses", "networks", "sampling", "__version__"]
+           "images", "layers", "load_generator", "losses", "networks", "sampling", "__version__"]
