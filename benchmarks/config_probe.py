@@ -26,7 +26,6 @@ import time
 from absl import app
 from absl import flags as absl_flags
 import keras
-import numpy as np
 import tensorflow as tf
 
 import common
@@ -34,6 +33,7 @@ from tfgan import distribute
 from tfgan import ema
 from tfgan import evaluation
 from tfgan import quality
+from tfgan import sampling
 from tfgan import task
 
 FLAGS = absl_flags.FLAGS
@@ -93,12 +93,10 @@ def main(argv):
         seconds += time.time() - started
         done = step
         for name, network in networks.items():
-            rng = np.random.default_rng(1)
-
-            def sample(n, network=network):
-                z = tf.constant(rng.standard_normal((n, config.latent_dim)), tf.float32)
-                return tf.cast(network(z, training=False), tf.float32)
-
+            sample = sampling.generator_sample_fn(
+                lambda z, labels, network=network: tf.cast(network(z, training=False),
+                                                           tf.float32),
+                config.latent_dim, seed=1)
             metrics = evaluation.evaluate_generator(sample, real, extractor,
                                                     num_samples=FLAGS.eval_samples)
             print(f"step {step} {name}: FID {metrics['fid']:.3f} score "
