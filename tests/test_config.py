@@ -92,6 +92,7 @@ def test_critic_norm_auto():
     (dict(drift_weight=-1e-3), "--drift_weight must be a number >= 0 \\(0: off\\)"),
     (dict(drift_weight=float("inf")), "--drift_weight must be a number >= 0"),
     (dict(critic_warmup=1), "--critic_warmup must be true or false, got 1"),
+    (dict(reuse_fakes="yes"), "--reuse_fakes must be true or false, got .yes."),
     (dict(augment="colour"), "--augment must be '' \\(off\\) or a comma-separated list naming "
                              "each of color, translation, cutout at most once \\(e.g. "
                              "--augment=color,translation,cutout\\), got 'colour'"),
@@ -207,13 +208,13 @@ def test_command_line_after_flagfile_overrides_it():
 
 def test_engine_option_flags_reach_the_config():
     config, _ = parse("--drift_weight=1e-3", "--critic_warmup", "--augment=color,cutout",
-                      "--gp_weight=10", "--gp_every=4")
-    assert (config.drift_weight, config.critic_warmup, config.augment, config.gp_every) == (
-        1e-3, True, "color,cutout", 4)
+                      "--gp_weight=10", "--gp_every=4", "--reuse_fakes")
+    assert (config.drift_weight, config.critic_warmup, config.augment, config.gp_every,
+            config.reuse_fakes) == (1e-3, True, "color,cutout", 4, True)
     defaults, _ = parse()
     assert (defaults.drift_weight, defaults.critic_warmup, defaults.augment,
-            defaults.gp_every) == (0.0, False, "", 1)
-    for name in ("drift_weight", "critic_warmup", "augment", "gp_every"):
+            defaults.gp_every, defaults.reuse_fakes) == (0.0, False, "", 1, False)
+    for name in ("drift_weight", "critic_warmup", "augment", "gp_every", "reuse_fakes"):
         assert name not in config_lib.RESUMABLE_FIELDS  # they change the training mathematics
     with pytest.raises(config_lib.ConfigError, match="--augment must be"):
         parse("--augment=color,flip")
@@ -225,10 +226,10 @@ def test_build_gan_passes_the_engine_options():
     config, _ = parse("--dataset=synthetic", "--image_size=16", "--batch_size=4",
                       "--latent_dim=8", "--g_base_filters=8", "--d_base_filters=8",
                       "--drift_weight=1e-3", "--critic_warmup", "--augment=translation,color",
-                      "--loss=wasserstein", "--gp_weight=10", "--gp_every=4")
+                      "--loss=wasserstein", "--gp_weight=10", "--gp_every=4", "--reuse_fakes")
     gan = task.build_gan(config)
-    assert (gan.drift_weight, gan.critic_warmup, gan.augment) == (1e-3, True,
-                                                                  "translation,color")
+    assert (gan.drift_weight, gan.critic_warmup, gan.augment, gan.reuse_fakes) == (
+        1e-3, True, "translation,color", True)
     assert (gan.gp_weight, gan.gp_every) == (10.0, 4)
 
 

@@ -29,8 +29,10 @@ SYSTEMS = {
     # generator's moving average updated across replicas (a cross-replica assignment).
     "dcgan_bce_ema": dict(arch="dcgan", norm="batch",
                           gan=dict(loss="non_saturating", ema_decay=0.5)),
-    "cgan_bce": dict(arch="mlp", norm="batch", spectral_norm=True,
-                     gan=dict(loss="non_saturating", num_classes=3)),
+    # The generator update on the discriminator update's fakes (reuse_fakes: its gradient tape
+    # paused around the discriminator's update).
+    "cgan_bce_reuse": dict(arch="mlp", norm="batch", spectral_norm=True,
+                           gan=dict(loss="non_saturating", num_classes=3, reuse_fakes=True)),
     # The drift term is a per-example loss averaged over the global batch; DiffAugment's
     # parameters are drawn for the global batch and sliced per replica, like the noise; the
     # generator on every 2nd batch.

@@ -106,6 +106,60 @@ def test_g_every_refuses_steps_per_execution():
         gan.compile(steps_per_execution=4)
 
 
+class CountingGenerator(keras.layers.Layer):
+    """Wraps a generator and counts its training-mode calls (in eager execution)."""
+
+    def __init__(self, generator):
+        super().__init__()
+        self.generator = generator
+        self.training_calls = 0
+
+    def call(self, inputs, training=False):
+        self.training_calls += int(bool(training))
+        return self.generator(inputs, training=training)
+
+
+@pytest.mark.parametrize("reuse_fakes, d_steps, expected_calls", [
+    (False, 1, 2), (True, 1, 1), (False, 2, 3), (True, 2, 2)])
+def test_reuse_fakes_runs_the_generator_once_per_generator_update(reuse_fakes, d_steps,
+                                                                  expected_calls):
+    keras.utils.set_random_seed(0)
+    counting = CountingGenerator(networks.build_generator("mlp", SHAPE, LATENT, base_filters=8))
+    discriminator = networks.build_discriminator("mlp", SHAPE, base_filters=8)
+    gan = tfgan.GAN(counting, discriminator, latent_dim=LATENT, seed=0, d_steps=d_steps,
+                    reuse_fakes=reuse_fakes)
+    gan.compile(run_eagerly=True)
+    g_before, d_before = snapshot(gan.generator), snapshot(gan.discriminator)
+    counting.training_calls = 0
+    history = gan.fit(batches(3), epochs=1, verbose=0).history
+    assert counting.training_calls == 3 * expected_calls
+    assert changed(g_before, gan.generator) and changed(d_before, gan.discriminator)
+    assert int(gan.d_optimizer.iterations.numpy()) == 3 * d_steps
+    assert int(gan.g_optimizer.iterations.numpy()) == 3
+    assert all(np.all(np.isfinite(values)) for values in history.values())
+
+
+@pytest.mark.parametrize("reuse_fakes", [True, False])
+def test_reused_fakes_are_the_discriminator_updates_fakes(reuse_fakes):
+    """With a frozen discriminator (learning rate 0) the generator update must be the plain
+    gradient step on the first latent batch of the seed stream (the one the discriminator
+    update drew) when fakes are reused, and on another batch when they are not."""
+    gan = make_gan("dcgan", reuse_fakes=reuse_fakes)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.1))
+    reference = make_gan("dcgan")  # the same initial weights and seed stream
+    z = reference._latent(BATCH)  # pylint: disable=protected-access
+    variables = reference.generator.trainable_variables
+    with tf.GradientTape() as tape:
+        fake_logits = reference.discriminator(reference.generator(z, training=True),
+                                              training=True)
+        loss = tf.reduce_mean(tfgan.losses.get("non_saturating").generator(fake_logits))
+    expected = [v - 0.1 * g for v, g in zip(variables, tape.gradient(loss, variables))]
+    gan.fit(batches(1), epochs=1, verbose=0)
+    matches = all(np.allclose(e, v.numpy(), rtol=1e-5, atol=1e-6)
+                  for e, v in zip(expected, gan.generator.trainable_variables))
+    assert matches == reuse_fakes
+
+
 # --------------------------------------------------------------------------------------------
 # The WGAN warm-up schedule (critic_warmup)
 
@@ -359,12 +413,12 @@ def test_call_returns_discriminator_logits_for_a_dataset_batch():
 
 def test_config_round_trip_rebuilds_an_equivalent_model():
     gan = make_gan("wgangp", g_every=3, drift_weight=1e-3, critic_warmup=True,
-                   augment="translation,color", gp_every=4)
+                   augment="translation,color", gp_every=4, reuse_fakes=True)
     clone = tfgan.GAN.from_config(gan.get_config())
     assert (clone.loss_name, clone.gp_weight, clone.gp_every, clone.d_steps, clone.g_every) == (
         "wasserstein", 10.0, 4, 2, 3)
-    assert (clone.drift_weight, clone.critic_warmup, clone.augment) == (
-        1e-3, True, "translation,color")
+    assert (clone.drift_weight, clone.critic_warmup, clone.augment, clone.reuse_fakes) == (
+        1e-3, True, "translation,color", True)
     assert clone.generator.output_shape == gan.generator.output_shape
     assert len(clone.discriminator.weights) == len(gan.discriminator.weights)
 
@@ -438,6 +492,7 @@ def test_unknown_architecture_lists_the_accepted_names():
     (dict(drift_weight=-1e-3), "drift_weight must be a number >= 0"),
     (dict(drift_weight=float("nan")), "drift_weight must be a number >= 0"),
     (dict(critic_warmup="yes"), "critic_warmup must be True or False"),
+    (dict(reuse_fakes="yes"), "reuse_fakes must be True or False"),
     (dict(augment="flip"), "color, translation, cutout.*got 'flip'"),
     (dict(clip_value=0.0), "clip_value must be positive"),
     (dict(num_classes=1), "num_classes must be None .* at least 2"),

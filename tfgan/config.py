@@ -130,6 +130,7 @@ class Config:
     ema_decay: float = 0.0
     drift_weight: float = 0.0
     critic_warmup: bool = False
+    reuse_fakes: bool = False
     augment: str = ""
     ls_targets: Tuple[float, float, float] = (0.0, 1.0, 1.0)
     seed: int = 0
@@ -257,7 +258,7 @@ class Config:
             _checks.non_negative_int(f"--{name}", getattr(self, name),
                                      "(0: the architecture's default)", ConfigError)
         _checks.non_negative_int("--seed", self.seed, "", ConfigError)
-        for name in ("conditional", "spectral_norm", "critic_warmup"):
+        for name in ("conditional", "spectral_norm", "critic_warmup", "reuse_fakes"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"--{name} must be true or false, got "
                                   f"{getattr(self, name)!r}")

@@ -114,6 +114,7 @@ class GAN(keras.Model):
                  drift_weight: float = 0.0,
                  critic_warmup: bool = False,
                  augment: Optional[str] = None,
+                 reuse_fakes: bool = False,
                  **kwargs):
         """Creates the model.
 
@@ -145,6 +146,10 @@ class GAN(keras.Model):
                 original WGAN schedule, see :func:`generator_due`).
             augment: DiffAugment policy, e.g. ``"color,translation,cutout"`` (see
                 ``tfgan.augment``); ``None`` or ``""`` disables it.
+            reuse_fakes: the generator update reuses the fake batch of the discriminator
+                update just made (scored by the updated discriminator), as PyTorch's DCGAN
+                example does, instead of generating a new one: one generator forward pass per
+                batch instead of two. With ``d_steps > 1`` the last update's batch is reused.
             **kwargs: passed to ``keras.Model`` (e.g. ``name``).
 
         Raises:
@@ -195,6 +200,9 @@ class GAN(keras.Model):
         self.critic_warmup = bool(critic_warmup)
         self._augment_policy = augment_lib.parse_policy(augment)
         self.augment = ",".join(self._augment_policy)
+        if not isinstance(reuse_fakes, (bool, np.bool_)):
+            raise ValueError(f"reuse_fakes must be True or False, got {reuse_fakes!r}")
+        self.reuse_fakes = bool(reuse_fakes)
 
         self.seed_generator = keras.random.SeedGenerator(seed, name="train_seed_generator")
         self.batches_seen = self.add_weight(
@@ -350,6 +358,7 @@ class GAN(keras.Model):
             "drift_weight": self.drift_weight,
             "critic_warmup": self.critic_warmup,
             "augment": self.augment or None,
+            "reuse_fakes": self.reuse_fakes,
         }
         return config
 
@@ -456,13 +465,16 @@ class GAN(keras.Model):
         return losses_lib.gradient_penalty(critic, images, fake_images, alpha,
                                            loss_scale=loss_scale)
 
-    def _discriminator_objective(self, images, labels, training, penalty=True):
+    def _discriminator_objective(self, images, labels, training, penalty=True,
+                                 fake_images=None):
         """Returns ``(per_example_loss, logs)`` for one discriminator evaluation.
 
         ``penalty=False`` leaves the gradient penalty out (a lazy-regularisation batch
         without it); when it is applied its weight is ``gp_every * gp_weight``.
+        ``fake_images`` (default: a new batch from the generator) are the fakes to score.
         """
-        fake_images = self._fake_like(images, labels, training)
+        if fake_images is None:
+            fake_images = self._fake_like(images, labels, training)
         # With DiffAugment the critic only ever sees augmented images, the penalty included.
         real_inputs = self._augment(images)
         fake_inputs = self._augment(fake_images)
@@ -483,8 +495,10 @@ class GAN(keras.Model):
         logs["d_loss"] = tf.reduce_mean(per_example)
         return per_example, logs
 
-    def _generator_objective(self, batch_size, labels, training):
-        fake_images = self._generate(self._latent(batch_size), labels, training=training)
+    def _generator_objective(self, batch_size, labels, training, fake_images=None):
+        """Per-example generator loss on ``fake_images`` (default: a new batch)."""
+        if fake_images is None:
+            fake_images = self._generate(self._latent(batch_size), labels, training=training)
         fake_logits = self._discriminate(self._augment(fake_images), labels, training=training)
         return self._generator_loss(fake_logits)
 
@@ -500,11 +514,12 @@ class GAN(keras.Model):
             loss = optimizer.scale_loss(loss)
         return loss
 
-    def _discriminator_update(self, images, labels, penalty=True):
+    def _discriminator_update(self, images, labels, penalty=True, fake_images=None):
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
             per_example, logs = self._discriminator_objective(images, labels, training=True,
-                                                              penalty=penalty)
+                                                              penalty=penalty,
+                                                              fake_images=fake_images)
             loss = self._training_loss(self.d_optimizer, per_example)
         self.d_optimizer.apply(tape.gradient(loss, variables), variables)
         if self.clip_value is not None:
@@ -512,14 +527,36 @@ class GAN(keras.Model):
         return logs
 
     def _generator_update(self, batch_size, labels):
+        """Returns the mean generator loss of one generator update on a new fake batch."""
         variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
             per_example = self._generator_objective(batch_size, labels, training=True)
             loss = self._training_loss(self.g_optimizer, per_example)
-        self.g_optimizer.apply(tape.gradient(loss, variables), variables)
+        self._apply_generator_gradients(tape.gradient(loss, variables))
+        return tf.reduce_mean(per_example)
+
+    def _discriminator_then_generator_update(self, images, labels, penalty=True):
+        """A discriminator update, then a generator update on the same fake batch.
+
+        Returns ``(discriminator logs, mean generator loss)``.
+        """
+        variables = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            fake_images = self._fake_like(images, labels, training=True)
+            with tape.stop_recording():
+                logs = self._discriminator_update(images, labels, penalty,
+                                                  fake_images=tf.stop_gradient(fake_images))
+            per_example = self._generator_objective(None, labels, training=True,
+                                                    fake_images=fake_images)
+            loss = self._training_loss(self.g_optimizer, per_example)
+        self._apply_generator_gradients(tape.gradient(loss, variables))
+        return logs, tf.reduce_mean(per_example)
+
+    def _apply_generator_gradients(self, gradients):
+        variables = self.generator.trainable_variables
+        self.g_optimizer.apply(gradients, variables)
         if self.ema_generator is not None:
             self._update_ema()
-        return tf.reduce_mean(per_example)
 
     def _update_ema(self):
         """Moves ``ema_generator``'s weights towards the generator's (see ``tfgan.ema``)."""
@@ -555,11 +592,16 @@ class GAN(keras.Model):
         images, labels = self._unpack_batch(data)
         if self.d_optimizer is None:
             raise ValueError("call compile() before fit()")
-        for _ in range(self.d_steps):
+        reuse = update_generator and self.reuse_fakes
+        for _ in range(self.d_steps - 1 if reuse else self.d_steps):
             self._update_trackers(self._discriminator_update(images, labels, penalty),
                                   self.d_optimizer)
-        if update_generator:
+        if reuse:
+            logs, g_loss = self._discriminator_then_generator_update(images, labels, penalty)
+            self._update_trackers(logs, self.d_optimizer)
+        elif update_generator:
             g_loss = self._generator_update(tf.shape(images)[0], labels)
+        if update_generator:
             self._track(self.g_loss_tracker, g_loss, self.g_optimizer)
         self.batches_seen.assign_add(1)
         return self._logs()

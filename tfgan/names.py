@@ -164,6 +164,9 @@ FLAG_HELP: Dict[str, str] = {
                     "the critic's loss (Karras et al.: 1e-3; 0: off).",
     "critic_warmup": "The original WGAN schedule: 100 critic batches per generator update for "
                      "the first 25 generator updates and every 500th, --g_every otherwise.",
+    "reuse_fakes": "The generator update reuses the fake batch of the discriminator update just "
+                   "made (as PyTorch's DCGAN example): one generator forward pass per batch "
+                   "instead of two.",
     "augment": "DiffAugment policy applied to real and fake images seen by the "
                "discriminator, e.g. 'color,translation,cutout' (any of color, translation, "
                "cutout; '': off).",

@@ -92,7 +92,8 @@ def build_gan(config: config_lib.Config) -> GAN:
               clip_value=config.clip_value or None,
               ls_targets=config.ls_targets, seed=config.seed,
               ema_decay=config.ema_decay or None, drift_weight=config.drift_weight,
-              critic_warmup=config.critic_warmup, augment=config.augment)
+              critic_warmup=config.critic_warmup, augment=config.augment,
+              reuse_fakes=config.reuse_fakes)
     d_updates, g_updates = optimizer_updates(config)
     gan.compile(d_optimizer=make_optimizer(config, config.d_lr, d_updates),
                 g_optimizer=make_optimizer(config, config.g_lr, g_updates))
