@@ -69,7 +69,9 @@ class GAN(keras.Model):
     ``critic_warmup=True`` adds the WGAN reference code's bursts of 100 critic batches per
     generator update, for the first 25 generator updates and every 500th (see
     :func:`generator_due`). ``gp_every=k`` applies the gradient penalty on every ``k``-th batch
-    only, weighted ``k * gp_weight`` (lazy regularisation, see :func:`penalty_due`).
+    only, weighted ``k * gp_weight`` (lazy regularisation, see :func:`penalty_due`). The
+    generator update draws its own latent vectors, or with ``reuse_fakes=True`` takes the fake
+    batch of the discriminator update just made (one generator forward pass per batch).
 
     Augmentation (``augment``, DiffAugment, see ``tfgan.augment``): the discriminator sees
     augmented real and augmented fake images (independent draws for each), and the
