@@ -1,4 +1,4 @@
-"""Argument checks shared by the package: integers, finite reals, choices.
+"""Argument checks shared by the package: integers, finite reals, booleans, choices.
 
 Each check raises ``error`` (``ValueError`` by default; ``tfgan.config`` passes its
 ``ConfigError`` and a ``--flag`` name) with one message format everywhere, e.g.
@@ -8,6 +8,8 @@ Each check raises ``error`` (``ValueError`` by default; ``tfgan.config`` passes 
 import math
 import numbers
 from typing import Sequence, Type
+
+import numpy as np
 
 from tfgan import names
 
@@ -45,3 +47,10 @@ def one_of(name: str, value, choices: Sequence, error: Type[Exception] = ValueEr
     if value not in choices:
         raise error(f"{name} must be one of {names.quoted(choices)}, got {value!r}")
     return value
+
+
+def boolean(name: str, value) -> bool:
+    """``bool(value)`` if it is a Python or NumPy bool, else raises ValueError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)

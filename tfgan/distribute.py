@@ -173,6 +173,30 @@ def is_multi_worker(strategy) -> bool:
                                  tf.distribute.experimental.MultiWorkerMirroredStrategy))
 
 
+def logs_for_reduction(logs, strategy):
+    """A train or test step's scalar ``logs``, with a unit axis under a multi-worker strategy.
+
+    Keras 3 reduces ``fit``'s per-replica logs under ``MultiWorkerMirroredStrategy`` with
+    ``strategy.reduce("MEAN", value, axis=0)``, which fails on scalars ("Invalid reduction
+    dimension 0 for input with 0 dimensions", tensorflow/tensorflow#72388), so the step
+    returns them with a unit axis and ``with_scalar_logs`` squeezes it after the reduction.
+    """
+    if not is_multi_worker(strategy):
+        return logs
+    return {name: tf.reshape(value, [1]) for name, value in logs.items()}
+
+
+def with_scalar_logs(function, strategy):
+    """Wraps a train/test ``function`` to undo ``logs_for_reduction``'s unit axis."""
+    if not is_multi_worker(strategy):
+        return function
+
+    def scalar_logs_function(iterator):
+        return {name: tf.reshape(value, []) for name, value in function(iterator).items()}
+
+    return scalar_logs_function
+
+
 def replica_context():
     """``(num_replicas, replica_id)`` of the current replica (``(1, 0)`` outside one)."""
     ctx = tf.distribute.get_replica_context()

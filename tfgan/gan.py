@@ -192,19 +192,14 @@ class GAN(keras.Model):
             raise ValueError(f"ema_decay must be in [0, 1) (0 or None disables the generator "
                              f"average), got {ema_decay}")
         self.ema_decay = float(ema_decay or 0.0)
-        if (isinstance(drift_weight, bool) or not isinstance(drift_weight, (int, float, np.number))
-                or not drift_weight >= 0 or not np.isfinite(drift_weight)):
+        if not _checks.is_real(drift_weight) or drift_weight < 0:
             raise ValueError(f"drift_weight must be a number >= 0 (0 disables the drift term), "
                              f"got {drift_weight!r}")
         self.drift_weight = float(drift_weight)
-        if not isinstance(critic_warmup, (bool, np.bool_)):
-            raise ValueError(f"critic_warmup must be True or False, got {critic_warmup!r}")
-        self.critic_warmup = bool(critic_warmup)
+        self.critic_warmup = _checks.boolean("critic_warmup", critic_warmup)
         self._augment_policy = augment_lib.parse_policy(augment)
         self.augment = ",".join(self._augment_policy)
-        if not isinstance(reuse_fakes, (bool, np.bool_)):
-            raise ValueError(f"reuse_fakes must be True or False, got {reuse_fakes!r}")
-        self.reuse_fakes = bool(reuse_fakes)
+        self.reuse_fakes = _checks.boolean("reuse_fakes", reuse_fakes)
 
         self.seed_generator = keras.random.SeedGenerator(seed, name="train_seed_generator")
         self.batches_seen = self.add_weight(
@@ -613,9 +608,7 @@ class GAN(keras.Model):
         # Keras callbacks that watch "loss" (TerminateOnNaN, EarlyStopping's default) then see
         # either network diverging; the sum is no measure of sample quality.
         logs["loss"] = logs["d_loss"] + logs["g_loss"]
-        if distribute.is_multi_worker(self.distribute_strategy):
-            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
-        return logs
+        return distribute.logs_for_reduction(logs, self.distribute_strategy)
 
     @property
     def _scheduled(self) -> bool:
@@ -683,31 +676,17 @@ class GAN(keras.Model):
                         self._scheduled_train_step, update_generator=due[0], penalty=due[1]))
                 return steps[due](iterator)
 
-        self.train_function = self._with_scalar_logs(train_function)
+        self.train_function = distribute.with_scalar_logs(train_function,
+                                                          self.distribute_strategy)
         return self.train_function
 
     def make_test_function(self, force=False):
         if self.test_function is not None and not force:
             return self.test_function
         super().make_test_function(force)
-        self.test_function = self._with_scalar_logs(self.test_function)
+        self.test_function = distribute.with_scalar_logs(self.test_function,
+                                                         self.distribute_strategy)
         return self.test_function
-
-    def _with_scalar_logs(self, function):
-        """Undoes the ``[1]``-shaped logs ``_logs`` returns under a multi-worker strategy.
-
-        Keras 3 reduces ``fit``'s per-replica logs under ``MultiWorkerMirroredStrategy`` with
-        ``strategy.reduce("MEAN", value, axis=0)``, which fails on scalars ("Invalid reduction
-        dimension 0 for input with 0 dimensions", tensorflow/tensorflow#72388), so the step
-        returns them with a unit axis and the train function squeezes it after the reduction.
-        """
-        if not distribute.is_multi_worker(self.distribute_strategy):
-            return function
-
-        def scalar_logs_function(iterator):
-            return {name: tf.reshape(value, []) for name, value in function(iterator).items()}
-
-        return scalar_logs_function
 
     def test_step(self, data):
         """Reports the training metrics on a batch without updating any weight."""
