@@ -1,10 +1,12 @@
-"""Tests for tfgan.layers.MinibatchStdDev and its place in the discriminators."""
+"""Tests for tfgan.layers: MinibatchStdDev and its place in the discriminators, and the fused
+normalisation layers against the Keras layers they replace."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import keras
+from conftest import policy
 
 from tfgan import config as config_lib
 from tfgan import layers
@@ -89,3 +91,87 @@ def test_minibatch_std_flag_reaches_the_discriminator():
     assert config_lib.Config.from_dict(config.to_dict()).minibatch_std == 4
     gan = task.build_gan(config)
     assert any(isinstance(layer, layers.MinibatchStdDev) for layer in gan.discriminator.layers)
+
+
+# --------------------------------------------------------------------------------------------
+# FusedBatchNormalization: Keras' BatchNormalization, computed by one fused kernel in training
+
+
+def _batch_norm_pair(shape, **kwargs):
+    """A Keras BatchNormalization and a FusedBatchNormalization with the same weights."""
+    keras_layer = keras.layers.BatchNormalization(
+        momentum=0.9, epsilon=1e-5, gamma_initializer="random_normal",
+        beta_initializer="random_normal", **kwargs)
+    fused = layers.FusedBatchNormalization(momentum=0.9, epsilon=1e-5, **kwargs)
+    keras_layer.build(shape)
+    fused.build(shape)
+    fused.set_weights(keras_layer.get_weights())
+    return keras_layer, fused
+
+
+def _output_and_gradients(layer, x, cotangent, training):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x, training=training)
+        loss = tf.reduce_sum(tf.cast(y, tf.float32) * cotangent)
+    return y, tape.gradient(loss, [x] + layer.trainable_weights)
+
+
+def _relative_error(expected, actual):
+    expected, actual = np.float32(expected), np.float32(actual)
+    return np.abs(expected - actual).max() / np.abs(expected).max()
+
+
+@pytest.mark.parametrize("dtype_policy,tolerance", [("float32", 1e-5), ("mixed_bfloat16", 1e-2)])
+@pytest.mark.parametrize("shape", [(8, 4, 4, 3), (8, 5)])
+def test_fused_batch_norm_trains_as_keras_batch_norm(dtype_policy, tolerance, shape):
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(2.0, 3.0, size=shape), tf.float32)
+    cotangent = tf.constant(rng.normal(size=shape), tf.float32)
+    with policy(dtype_policy):
+        keras_layer, fused = _batch_norm_pair(shape)
+        expected_y, expected_grads = _output_and_gradients(keras_layer, x, cotangent, True)
+        y, grads = _output_and_gradients(fused, x, cotangent, True)
+    assert y.dtype == expected_y.dtype and y.shape == shape
+    assert _relative_error(expected_y, y) < tolerance
+    for expected, actual in zip(expected_grads, grads):  # inputs, gamma, beta
+        assert _relative_error(expected, actual) < tolerance
+    # The moving statistics take the same (biased) batch variance Keras averages.
+    for expected, actual in zip(keras_layer.non_trainable_weights, fused.non_trainable_weights):
+        np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=tolerance, atol=1e-6)
+    np.testing.assert_allclose(fused.moving_mean.numpy(),
+                               0.1 * x.numpy().reshape(-1, shape[-1]).mean(axis=0),
+                               rtol=tolerance)
+
+
+def test_fused_batch_norm_is_keras_batch_norm_outside_training():
+    shape = (4, 3, 3, 2)
+    x = tf.random.normal(shape, seed=1)
+    keras_layer, fused = _batch_norm_pair(shape)
+    for layer in (keras_layer, fused):
+        layer(x * 2.0 + 1.0, training=True)  # move the statistics away from (0, 1)
+    np.testing.assert_allclose(fused(x, training=False), keras_layer(x, training=False),
+                               rtol=1e-5, atol=1e-6)
+    fused.trainable = False  # a frozen layer uses its moving statistics, as Keras' does
+    keras_layer.trainable = False
+    np.testing.assert_allclose(fused(x, training=True), keras_layer(x, training=True),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_fused_batch_norm_runs_in_a_graph_with_an_unknown_batch():
+    fused = layers.FusedBatchNormalization()
+    step = tf.function(lambda x: fused(x, training=True),
+                       input_signature=[tf.TensorSpec([None, 5], tf.float32)])
+    y = step(tf.random.normal([6, 5]) * 4.0 + 3.0).numpy()
+    np.testing.assert_allclose(y.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(y.std(axis=0), 1.0, atol=1e-2)
+
+
+def test_fused_batch_norm_round_trips_its_config_and_is_the_networks_batch_norm():
+    layer = layers.FusedBatchNormalization(momentum=0.8, epsilon=1e-3)
+    clone = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
+    assert type(clone) is layers.FusedBatchNormalization
+    assert (clone.momentum, clone.epsilon) == (0.8, 1e-3)
+    generator = networks.build_generator("dcgan", (16, 16, 1), latent_dim=8, base_filters=8)
+    norms = [l for l in generator.layers if isinstance(l, keras.layers.BatchNormalization)]
+    assert norms and all(type(l) is layers.FusedBatchNormalization for l in norms)

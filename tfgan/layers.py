@@ -4,6 +4,11 @@
 discriminator one feature that sees a group of samples at once: how much they vary. A
 generator that draws too little variety (mode collapse) gets a low value the discriminator can
 use against it, which pushes the generator towards the variety of the real data.
+
+``FusedBatchNormalization`` is ``keras.layers.BatchNormalization`` whose training pass runs as
+TensorFlow's single fused kernel (oneDNN's on this CPU) instead of the dozen elementwise ops
+and float32 casts Keras 3 builds it from: the same layer, weights and statistics, in a third
+of the time (``benchmarks/norm_speed.py``).
 """
 
 import keras
@@ -58,3 +63,50 @@ class MinibatchStdDev(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "group_size": self.group_size}
+
+
+@keras.saving.register_keras_serializable(package="tfgan")
+class FusedBatchNormalization(keras.layers.BatchNormalization):
+    """``keras.layers.BatchNormalization`` with a fused training pass.
+
+    Keras 3 builds batch normalisation from separate ops (casts to float32, moments, scale and
+    shift) and so does its gradient: for a generator's ``[64, 28, 28, 32]`` feature map that
+    is a quarter of a DCGAN step on a CPU. In training, this layer computes the same function
+    with one ``FusedBatchNormV3`` (statistics accumulated in float32 whatever the input dtype),
+    and updates ``moving_mean`` and ``moving_variance`` exactly as Keras does (the biased batch
+    variance). Everything else (inference, masks, ``synchronized``, ``renorm``, axes other than
+    the last, inputs that are not ``[batch, C]`` or ``[batch, H, W, C]``) is Keras' own path.
+    Weights, config and checkpoints are those of ``keras.layers.BatchNormalization``.
+
+    One difference: the fused kernel needs ``epsilon >= 1.001e-5`` and uses that for smaller
+    values (as Keras 2's fused batch norm did); 1e-5 becomes 1.001e-5.
+    """
+
+    _MIN_FUSED_EPSILON = 1.001e-5
+
+    def _fusable(self, inputs, training, mask) -> bool:
+        rank = len(inputs.shape)
+        return (bool(training) and self.trainable and mask is None and not self.synchronized
+                and not self.renorm and rank in (2, 4) and self.axis in (-1, rank - 1))
+
+    def call(self, inputs, training=None, mask=None):
+        if not self._fusable(inputs, training, mask):
+            return super().call(inputs, training=training, mask=mask)
+        channels = inputs.shape[-1]
+        # [batch, C] is normalised as a [batch, 1, 1, C] feature map: the same statistics.
+        x = tf.reshape(inputs, [-1, 1, 1, channels]) if len(inputs.shape) == 2 else inputs
+        gamma = self.gamma if self.scale else tf.ones([channels])
+        beta = self.beta if self.center else tf.zeros([channels])
+        y, mean, unbiased_variance = tf.compat.v1.nn.fused_batch_norm(
+            x, tf.cast(gamma, tf.float32), tf.cast(beta, tf.float32),
+            epsilon=max(self.epsilon, self._MIN_FUSED_EPSILON), is_training=True,
+            data_format="NHWC")
+        count = tf.cast(tf.size(x) // channels, tf.float32)
+        # The kernel returns the Bessel-corrected variance; Keras averages the biased one.
+        variance = unbiased_variance * (count - 1.0) / tf.maximum(count, 1.0)
+        momentum = self.momentum
+        self.moving_mean.assign(self.moving_mean * momentum + mean * (1.0 - momentum))
+        self.moving_variance.assign(
+            self.moving_variance * momentum + variance * (1.0 - momentum))
+        y = tf.reshape(y, tf.shape(inputs)) if len(inputs.shape) == 2 else y
+        return tf.cast(y, self.compute_dtype)

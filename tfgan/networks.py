@@ -183,7 +183,7 @@ def _gamma_init(dcgan_init: bool = True):
 
 
 def _batch_norm(opts: _Options) -> keras.layers.Layer:
-    return keras.layers.BatchNormalization(
+    return layers.FusedBatchNormalization(
         momentum=_BN_MOMENTUM, epsilon=_BN_EPSILON, gamma_initializer=_gamma_init(opts.dcgan_init),
         synchronized=opts.sync_batch_norm,
     )
