@@ -5,7 +5,7 @@ The public API::
     tfgan.GAN                      the keras.Model that trains every system
     tfgan.losses                   loss pairs of discriminator logits, gradient penalty, clipping
     tfgan.networks                 build_generator / build_discriminator by architecture name
-    tfgan.layers                   MinibatchStdDev, the discriminator's minibatch standard deviation
+    tfgan.layers                   MinibatchStdDev (minibatch spread), FusedBatchNormalization
     tfgan.export_generator         the generator as a TensorFlow Serving SavedModel (atomic)
     tfgan.load_generator           load such an export with TensorFlow alone
     tfgan.callbacks                SampleGrid, MetricsLogger, ... for your own fit()

@@ -7,8 +7,8 @@ use against it, which pushes the generator towards the variety of the real data.
 
 ``FusedBatchNormalization`` is ``keras.layers.BatchNormalization`` whose training pass runs as
 TensorFlow's single fused kernel (oneDNN's on this CPU) instead of the dozen elementwise ops
-and float32 casts Keras 3 builds it from: the same layer, weights and statistics, in a third
-of the time (``benchmarks/norm_speed.py``).
+and float32 casts Keras 3 builds it from: the same layer, weights and statistics; a
+``dcgan.cfg`` training step takes about three quarters of the time (``benchmarks/norm_speed.py``).
 """
 
 import keras
