@@ -1,5 +1,5 @@
 """Helpers shared by the benchmarks: configs from ``configs/*.cfg``, a per-batch clock, a GAN
-timed in ``fit`` windows.
+timed in ``fit`` windows and GANs timed in alternating windows.
 
 The benchmarks run as scripts (``python benchmarks/throughput.py``), so this module is
 imported as ``common`` from the benchmarks' folder.
@@ -7,6 +7,7 @@ imported as ``common`` from the benchmarks' folder.
 
 import os
 import time
+from typing import Dict, List
 
 import keras
 import tensorflow as tf
@@ -18,6 +19,7 @@ from tfgan import flags as tfgan_flags
 from tfgan import task
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MNIST_NPZ = os.path.join(ROOT, "..", "shared", "data", "mnist", "mnist.npz")
 
 
 def config_from_file(name: str, *overrides: str, check_paths: bool = True) -> config_lib.Config:
@@ -69,3 +71,27 @@ class TimedGAN:
         self.gan.fit(self.dataset, steps_per_epoch=steps + 1, epochs=1, verbose=0,
                      callbacks=[clock])
         return (clock.times[-1] - clock.times[0]) / steps
+
+
+def define_window_flags(steps: int) -> None:
+    """``--data_dir``, ``--steps``, ``--warmup`` and ``--repeats`` of a benchmark that times
+    GANs in alternating windows (``alternate_windows``); ``steps`` is the default window."""
+    absl_flags.DEFINE_string("data_dir", MNIST_NPZ,
+                             "--data_dir of the configs (an MNIST .npz or an image folder).")
+    absl_flags.DEFINE_integer("steps", steps, "Timed steps per window.")
+    absl_flags.DEFINE_integer("warmup", 10, "Untimed steps per variant before timing.")
+    absl_flags.DEFINE_integer("repeats", 3, "Rounds of windows; medians are reported.")
+
+
+def alternate_windows(timed: Dict[str, TimedGAN], steps: int,
+                      repeats: int) -> Dict[str, List[float]]:
+    """Seconds per step of each GAN in ``repeats`` rounds of one ``steps``-step window each.
+
+    The machine is shared: alternating the variants within every round spreads other load
+    evenly over them, so compare them by the median over rounds of their ratios.
+    """
+    seconds = {name: [] for name in timed}
+    for _ in range(repeats):
+        for name, variant in timed.items():
+            seconds[name].append(variant.window(steps))
+    return seconds

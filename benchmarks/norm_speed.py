@@ -11,7 +11,6 @@ place (``keras``), and both are timed in alternating windows of ``--steps`` step
 rounds of the fused/keras ratio. Compare numbers within one run only.
 """
 
-import os
 import statistics
 from unittest import mock
 
@@ -24,12 +23,7 @@ from tfgan import layers
 
 FLAGS = absl_flags.FLAGS
 absl_flags.DEFINE_list("configs", ["dcgan", "wgangp", "wgan"], "Config names (configs/<name>.cfg).")
-absl_flags.DEFINE_string("data_dir", os.path.join(common.ROOT, "..", "shared", "data", "mnist",
-                                                  "mnist.npz"),
-                         "--data_dir of the configs (an MNIST .npz or an image folder).")
-absl_flags.DEFINE_integer("steps", 60, "Timed steps per window.")
-absl_flags.DEFINE_integer("warmup", 10, "Untimed steps per variant before timing.")
-absl_flags.DEFINE_integer("repeats", 3, "Rounds of windows; medians are reported.")
+common.define_window_flags(steps=60)
 
 
 def timed_gan(name: str, fused: bool) -> common.TimedGAN:
@@ -49,10 +43,7 @@ def main(argv):
         variants = {"keras": timed_gan(name, fused=False), "fused": timed_gan(name, fused=True)}
         for variant in variants.values():
             variant.window(FLAGS.warmup)
-        seconds = {key: [] for key in variants}
-        for _ in range(FLAGS.repeats):
-            for key, variant in variants.items():
-                seconds[key].append(variant.window(FLAGS.steps))
+        seconds = common.alternate_windows(variants, FLAGS.steps, FLAGS.repeats)
         ratio = statistics.median(f / k for f, k in zip(seconds["fused"], seconds["keras"]))
         print(f"| {name} | {1000 * statistics.median(seconds['keras']):.1f} | "
               f"{1000 * statistics.median(seconds['fused']):.1f} | {ratio:.3f} |", flush=True)

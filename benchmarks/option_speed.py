@@ -14,7 +14,6 @@ Compare numbers within one run only.
 """
 
 import math
-import os
 import statistics
 
 from absl import app
@@ -25,12 +24,7 @@ import common
 FLAGS = absl_flags.FLAGS
 absl_flags.DEFINE_string("config", "dcgan", "Config name (configs/<name>.cfg).")
 absl_flags.DEFINE_list("variants", ["shipped:"], "name:flags, ...; the first is the reference.")
-absl_flags.DEFINE_string("data_dir", os.path.join(common.ROOT, "..", "shared", "data", "mnist",
-                                                  "mnist.npz"),
-                         "--data_dir of the config (an MNIST .npz or an image folder).")
-absl_flags.DEFINE_integer("steps", 40, "Timed steps per window.")
-absl_flags.DEFINE_integer("warmup", 10, "Untimed steps per variant before timing.")
-absl_flags.DEFINE_integer("repeats", 3, "Rounds of windows; medians are reported.")
+common.define_window_flags(steps=40)
 
 
 def parse_variant(spec: str):
@@ -59,10 +53,7 @@ def main(argv):
     # gradient penalties.
     period = math.lcm(*(schedule_period(v.config) for v in timed.values()))
     steps = max(FLAGS.steps - FLAGS.steps % period, period)
-    seconds = {name: [] for name in timed}
-    for _ in range(FLAGS.repeats):
-        for name, variant in timed.items():
-            seconds[name].append(variant.window(steps))
+    seconds = common.alternate_windows(timed, steps, FLAGS.repeats)
     reference = next(iter(timed))
     print(f"\n{FLAGS.config}: {steps} steps x {FLAGS.repeats} windows per variant (median)")
     print(f"| variant | flags | ms/step | vs {reference} (median of rounds) |")
