@@ -529,7 +529,7 @@ def _serving_section_commands():
 def test_readme_serving_commands_run_as_written(unconditional_export, tmp_path):
     """saved_model_cli show/run and the request one-liner, on an export where they expect it."""
     gan, path, loaded = unconditional_export
-    shutil.copytree(path, tmp_path / "runs" / "wgangp" / "export" / "11000")
+    shutil.copytree(path, tmp_path / "runs" / "wgangp" / "export" / "11500")
     commands = _serving_section_commands()
     assert len(commands) == 4, commands
     for command in commands:
