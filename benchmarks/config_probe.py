@@ -44,6 +44,8 @@ absl_flags.DEFINE_string("data_dir", os.path.join(common.ROOT, "..", "shared", "
 absl_flags.DEFINE_list("evals", ["3000", "6000", "9000"], "Steps to score at (increasing).")
 absl_flags.DEFINE_list("averages", [], "Extra generator averages, c:cap each (see above).")
 absl_flags.DEFINE_integer("eval_samples", 10_000, "Generated images per score.")
+absl_flags.DEFINE_integer("recalibrate", 0, "Also score a copy of the sampling generator whose "
+                          "BatchNorm statistics are re-measured on this many latent vectors.")
 
 
 def parse_average(spec: str):
@@ -80,6 +82,10 @@ def main(argv):
             update_averages()
 
     networks = {"sampling generator": gan.sampling_generator}
+    recalibrated = None
+    if FLAGS.recalibrate:
+        recalibrated = keras.models.clone_model(gan.sampling_generator)
+        networks["recalibrated"] = recalibrated
     networks.update({f"average c={w:g} cap={cap:g}": net for (w, cap), net in averages.items()})
     extractor = evaluation.get_extractor("mnist")
     real, _ = quality.real_stats(extractor, "mnist", data_dir=config.data_dir)
@@ -92,6 +98,15 @@ def main(argv):
                 epochs=1, verbose=0, callbacks=[UpdateAverages()] if averages else [])
         seconds += time.time() - started
         done = step
+        if recalibrated is not None:
+            recalibrated.set_weights(gan.sampling_generator.get_weights())
+            norms = [layer for layer in recalibrated._flatten_layers()
+                     if isinstance(layer, keras.layers.BatchNormalization)]
+            for layer in norms:  # batch statistics are measured only by trainable layers
+                layer.trainable = True
+                layer.momentum = 0.0
+            z = tf.random.normal([FLAGS.recalibrate, config.latent_dim], seed=7)
+            recalibrated(z, training=True)
         for name, network in networks.items():
             sample = sampling.generator_sample_fn(
                 lambda z, labels, network=network: tf.cast(network(z, training=False),
