@@ -14,6 +14,9 @@ one line per network: ``step``, FID, MNIST score, KID and the training minutes s
 ``--averages=c:cap,...`` keeps extra generator averages beside the config's own, updated after
 every batch with decay ``min(cap, (1 + n) / (c + n))`` after ``n`` generator updates (the
 config's own is ``c = 10``, ``cap = --ema_decay``), to compare averaging schedules in one run.
+``--recalibrate=N`` also scores a copy of the sampling generator whose BatchNorm moving
+statistics are replaced by the batch statistics of its own output on ``N`` latent vectors
+(BigGAN's "standing statistics"), against the averaged statistics the export keeps.
 
 Run two probes side by side with ``TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1`` and
 ``taskset``, and compare them at equal steps: minutes are only comparable between runs made the
