@@ -59,6 +59,23 @@ def parse_average(spec: str):
     return float(warmup), float(cap)
 
 
+def batch_norms(network: keras.layers.Layer):
+    """The BatchNormalization layers of ``network``, nested models included."""
+    for layer in getattr(network, "layers", []):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            yield layer
+        yield from batch_norms(layer)
+
+
+def recalibrate_batch_norms(generator: keras.Model, latent_dim: int, num: int) -> None:
+    """Sets the moving statistics of ``generator``'s batch norms to those of one batch of
+    ``num`` samples from it (an unconditional generator)."""
+    for layer in batch_norms(generator):
+        layer.trainable = True  # only a trainable BatchNormalization measures its batch
+        layer.momentum = 0.0
+    generator(tf.random.normal([num, latent_dim], seed=7), training=True)
+
+
 def main(argv):
     del argv
     config = common.config_from_file(FLAGS.config, f"--data_dir={FLAGS.data_dir}",
@@ -103,13 +120,7 @@ def main(argv):
         done = step
         if recalibrated is not None:
             recalibrated.set_weights(gan.sampling_generator.get_weights())
-            norms = [layer for layer in recalibrated._flatten_layers()
-                     if isinstance(layer, keras.layers.BatchNormalization)]
-            for layer in norms:  # batch statistics are measured only by trainable layers
-                layer.trainable = True
-                layer.momentum = 0.0
-            z = tf.random.normal([FLAGS.recalibrate, config.latent_dim], seed=7)
-            recalibrated(z, training=True)
+            recalibrate_batch_norms(recalibrated, config.latent_dim, FLAGS.recalibrate)
         for name, network in networks.items():
             sample = sampling.generator_sample_fn(
                 lambda z, labels, network=network: tf.cast(network(z, training=False),
