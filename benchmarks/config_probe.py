@@ -48,7 +48,8 @@ absl_flags.DEFINE_list("evals", ["3000", "6000", "9000"], "Steps to score at (in
 absl_flags.DEFINE_list("averages", [], "Extra generator averages, c:cap each (see above).")
 absl_flags.DEFINE_integer("eval_samples", 10_000, "Generated images per score.")
 absl_flags.DEFINE_integer("recalibrate", 0, "Also score a copy of the sampling generator whose "
-                          "BatchNorm statistics are re-measured on this many latent vectors.")
+                          "BatchNorm statistics are re-measured on this many latent vectors (0: none).",
+                          lower_bound=0)
 
 
 def parse_average(spec: str):
