@@ -79,6 +79,7 @@ def test_critic_norm_auto():
     (dict(train_steps=-1), "--train_steps must be a positive integer"),
     (dict(g_every=0), "--g_every must be a positive integer"),
     (dict(gp_every=0), "--gp_every must be a positive integer"),
+    (dict(gp_type="r2"), "--gp_type must be one of 'wgan_gp', 'r1', got 'r2'"),
     (dict(gp_every=4), "--gp_every=4 applies the gradient penalty lazily but there is none: "
                        "pass --gp_weight > 0"),
     (dict(checkpoint_every=0), "--checkpoint_every must be a positive integer"),
@@ -226,11 +227,12 @@ def test_build_gan_passes_the_engine_options():
     config, _ = parse("--dataset=synthetic", "--image_size=16", "--batch_size=4",
                       "--latent_dim=8", "--g_base_filters=8", "--d_base_filters=8",
                       "--drift_weight=1e-3", "--critic_warmup", "--augment=translation,color",
-                      "--loss=wasserstein", "--gp_weight=10", "--gp_every=4", "--reuse_fakes")
+                      "--loss=wasserstein", "--gp_weight=10", "--gp_every=4", "--reuse_fakes",
+                      "--gp_type=r1")
     gan = task.build_gan(config)
     assert (gan.drift_weight, gan.critic_warmup, gan.augment, gan.reuse_fakes) == (
         1e-3, True, "translation,color", True)
-    assert (gan.gp_weight, gan.gp_every) == (10.0, 4)
+    assert (gan.gp_weight, gan.gp_every, gan.gp_type) == (10.0, 4, "r1")
 
 
 def test_flag_errors_name_the_flag():

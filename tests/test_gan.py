@@ -302,6 +302,25 @@ def test_gradient_penalty_metric_is_reported_and_positive():
     assert history["gp"][-1] > 0
 
 
+def test_r1_penalty_is_taken_at_the_real_images_only():
+    images = next(iter(batches(1)))
+    gan = make_gan("dcgan", gp_weight=5.0, gp_type="r1", d_steps=1)
+    bare = make_gan("dcgan", d_steps=1)  # same seed: the same fakes
+    loss, logs = gan._discriminator_objective(images, None, training=True)
+    bare_loss, _ = bare._discriminator_objective(images, None, training=True)
+    expected = tfgan.losses.r1_penalty(lambda x: gan.discriminator(x, training=True), images)
+    np.testing.assert_allclose(logs["gp"], np.mean(expected), rtol=1e-4)
+    np.testing.assert_allclose(np.mean(loss - bare_loss), 5.0 * np.mean(expected), rtol=1e-4)
+    history = gan.fit(batches(2), epochs=1, verbose=0).history
+    assert history["gp"][-1] > 0
+    assert tfgan.GAN.from_config(gan.get_config()).gp_type == "r1"
+
+
+def test_unknown_gp_type_lists_the_choices():
+    with pytest.raises(ValueError, match="gp_type must be one of 'wgan_gp', 'r1', got 'r2'"):
+        make_gan("dcgan", gp_weight=1.0, gp_type="r2")
+
+
 # --------------------------------------------------------------------------------------------
 # The lazy gradient penalty (gp_every)
 

@@ -173,6 +173,45 @@ def test_gradient_penalty_twice_differentiable_wrt_critic_weights():
     np.testing.assert_allclose(tape.gradient(penalty, kernel), [[2.0], [0.0]], rtol=1e-5)
 
 
+def test_r1_penalty_is_the_squared_gradient_norm_at_each_real_image():
+    # D(x) = 0.5 * sum(x^2): grad = x, so R1 is ||x||^2 per sample (no fakes involved).
+    def critic(x):
+        return 0.5 * tf.reduce_sum(tf.square(x), axis=[1, 2, 3])
+
+    real = tf.constant([[[[1.0, 2.0]]], [[[0.0, 3.0]]]])  # [2, 1, 1, 2]
+    penalty = losses.r1_penalty(critic, real)
+    np.testing.assert_allclose(penalty, [5.0, 9.0], rtol=1e-6)
+    assert penalty.dtype == tf.float32 and penalty.shape == (2,)
+
+
+def test_r1_penalty_is_zero_centred_and_differentiable_wrt_critic_weights():
+    # A flat critic (zero gradient) costs nothing, unlike WGAN-GP's (0 - 1)^2.
+    kernel = tf.Variable([[0.0], [0.0]])
+
+    def critic(x):
+        return tf.matmul(tf.reshape(x, [-1, 2]), kernel)
+
+    real = tf.random.normal([3, 1, 1, 2])
+    np.testing.assert_allclose(losses.r1_penalty(critic, real), [0.0] * 3, atol=1e-12)
+    kernel.assign([[3.0], [4.0]])
+    with tf.GradientTape() as tape:
+        penalty = tf.reduce_mean(losses.r1_penalty(critic, real))
+    # penalty = ||k||^2 = 25; d/dk = 2k.
+    np.testing.assert_allclose(penalty, 25.0, rtol=1e-6)
+    np.testing.assert_allclose(tape.gradient(penalty, kernel), [[6.0], [8.0]], rtol=1e-6)
+
+
+def test_r1_penalty_loss_scale_keeps_float16_gradients_from_underflowing():
+    def critic(x):  # as in the gradient penalty's test: 2^-25 per pixel underflows float16
+        hidden = tf.cast(x, tf.float16) * tf.constant(2.0**-12, tf.float16)
+        return tf.reduce_sum(hidden, axis=[1, 2, 3]) * tf.constant(2.0**-13, tf.float16)
+
+    real = tf.ones([2, 32, 32, 1])
+    np.testing.assert_allclose(losses.r1_penalty(critic, real), [0.0, 0.0])
+    scaled = losses.r1_penalty(critic, real, loss_scale=tf.constant(2.0**15))
+    np.testing.assert_allclose(scaled, [32 * 32 * 2.0**-50] * 2, rtol=1e-3)
+
+
 def test_clip_weights_bounds_every_value():
     variables = [tf.Variable([-1.0, 0.005, 2.0]), tf.Variable([[0.3, -0.02]])]
     losses.clip_weights(variables, 0.01)

@@ -125,6 +125,7 @@ class Config:
     beta1: float = 0.5
     beta2: float = 0.999
     gp_weight: float = 0.0
+    gp_type: str = "wgan_gp"
     gp_every: int = 1
     clip_value: float = 0.0
     ema_decay: float = 0.0

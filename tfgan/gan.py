@@ -31,6 +31,8 @@ from tfgan import batches
 from tfgan import distribute
 from tfgan import ema
 from tfgan import losses as losses_lib
+from tfgan import names
+from tfgan import optimizers
 # Re-exported: the critic/generator schedule lives in tfgan.schedule.
 from tfgan.schedule import (WARMUP_CRITIC_BATCHES, WARMUP_EVERY,  # pylint: disable=unused-import
                             WARMUP_GENERATOR_UPDATES, generator_due, penalty_due)
@@ -40,11 +42,6 @@ from tfgan.schedule import (WARMUP_CRITIC_BATCHES, WARMUP_EVERY,  # pylint: disa
 _PROBABILISTIC_LOSSES = ("minimax", "non_saturating")
 
 _positive_int = _checks.positive_int
-
-
-def default_optimizer():
-    """The DCGAN paper's optimizer: Adam, learning rate 2e-4, beta_1 0.5, beta_2 0.999."""
-    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5, beta_2=0.999)
 
 
 @keras.saving.register_keras_serializable(package="tfgan")
@@ -108,6 +105,7 @@ class GAN(keras.Model):
                  d_steps: int = 1,
                  g_every: int = 1,
                  gp_weight: float = 0.0,
+                 gp_type: str = "wgan_gp",
                  gp_every: int = 1,
                  clip_value: Optional[float] = None,
                  ls_targets: Sequence[float] = (0.0, 1.0, 1.0),
@@ -128,7 +126,10 @@ class GAN(keras.Model):
             num_classes: number of classes for a conditional GAN; ``None`` for unconditional.
             d_steps: discriminator updates per batch.
             g_every: the generator is updated on every ``g_every``-th batch.
-            gp_weight: weight of the WGAN-GP gradient penalty (0 disables it).
+            gp_weight: weight of the gradient penalty (0 disables it).
+            gp_type: ``"wgan_gp"``, ``(||grad D|| - 1)^2`` at per-sample uniform interpolates
+                of real and fake images (Gulrajani et al.), or ``"r1"``, ``||grad D||^2`` at
+                real images (Mescheder et al.; ``gp_weight`` is their ``gamma / 2``).
             gp_every: apply the penalty on every ``gp_every``-th batch only, with weight
                 ``gp_every * gp_weight`` (lazy regularisation; 1: every batch). Batches
                 without it skip the penalty's double backward pass.
@@ -177,6 +178,7 @@ class GAN(keras.Model):
         if not gp_weight >= 0:
             raise ValueError(f"gp_weight must be >= 0, got {gp_weight}")
         self.gp_weight = float(gp_weight)
+        self.gp_type = _checks.one_of("gp_type", gp_type, names.GP_TYPES)
         self.gp_every = _positive_int("gp_every", gp_every)
         if self.gp_every > 1 and self.gp_weight == 0:
             raise ValueError(f"gp_every={gp_every} needs a gradient penalty: pass gp_weight > 0 "
@@ -284,8 +286,8 @@ class GAN(keras.Model):
                     f"the loss family is the constructor's loss= argument")
         # No Keras-level optimizer: a stray default RMSprop would be built on every variable.
         super().compile(optimizer=None, **kwargs)
-        self.d_optimizer = self._prepare_optimizer(d_optimizer)
-        self.g_optimizer = self._prepare_optimizer(g_optimizer)
+        self.d_optimizer = optimizers.prepare(d_optimizer)
+        self.g_optimizer = optimizers.prepare(g_optimizer)
         if self._scheduled and self.steps_per_execution > 1:
             raise ValueError("g_every > 1, critic_warmup and gp_every > 1 need "
                              "steps_per_execution=1 (the schedule is applied per batch); got "
@@ -305,17 +307,6 @@ class GAN(keras.Model):
     def compile_from_config(self, config):
         self.compile(**{key: keras.saving.deserialize_keras_object(value)
                         for key, value in config.items()})
-
-    @staticmethod
-    def _prepare_optimizer(optimizer):
-        optimizer = default_optimizer() if optimizer is None else optimizer
-        if isinstance(optimizer, str):
-            optimizer = keras.optimizers.get(optimizer)
-        policy = keras.config.dtype_policy()
-        if policy.name == "mixed_float16" and not isinstance(
-                optimizer, keras.optimizers.LossScaleOptimizer):
-            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-        return optimizer
 
     def _own_state(self):
         # Keras saves a layer's own weights but not its SeedGenerator states; the latent
@@ -347,6 +338,7 @@ class GAN(keras.Model):
             "d_steps": self.d_steps,
             "g_every": self.g_every,
             "gp_weight": self.gp_weight,
+            "gp_type": self.gp_type,
             "gp_every": self.gp_every,
             "clip_value": self.clip_value,
             "ls_targets": list(self.ls_targets),
@@ -453,12 +445,14 @@ class GAN(keras.Model):
         """Per-example gradient penalty, or ``None`` when disabled."""
         if self.gp_weight == 0:
             return None
-        batch_size = tf.shape(images)[0]
-        alpha = distribute.global_draw(keras.random.uniform, batch_size, (), self.seed_generator)
         loss_scale = None
         if isinstance(self.d_optimizer, keras.optimizers.LossScaleOptimizer):
             loss_scale = self.d_optimizer.dynamic_scale
         critic = functools.partial(self._discriminate, labels=labels, training=training)
+        if self.gp_type == "r1":
+            return losses_lib.r1_penalty(critic, images, loss_scale=loss_scale)
+        batch_size = tf.shape(images)[0]
+        alpha = distribute.global_draw(keras.random.uniform, batch_size, (), self.seed_generator)
         return losses_lib.gradient_penalty(critic, images, fake_images, alpha,
                                            loss_scale=loss_scale)
 

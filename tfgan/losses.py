@@ -229,17 +229,45 @@ def gradient_penalty(critic: Callable[[tf.Tensor], tf.Tensor],
         float32 ``[batch]`` per-example penalties.
     """
     interpolated = interpolate(real_images, tf.stop_gradient(fake_images), alpha)
-    with tf.GradientTape() as tape:
-        tape.watch(interpolated)
-        critic_out = tf.reduce_sum(_as_logits(critic(interpolated)))
-        if loss_scale is not None:
-            critic_out = critic_out * tf.cast(loss_scale, critic_out.dtype)
-    grads = tf.cast(tape.gradient(critic_out, interpolated), tf.float32)
-    if loss_scale is not None:
-        grads = grads / tf.cast(loss_scale, tf.float32)
+    grads = _input_gradients(critic, interpolated, loss_scale)
     axes = list(range(1, grads.shape.rank))
     norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes) + _NORM_EPSILON)
     return tf.square(norms - target)
+
+
+def r1_penalty(critic: Callable[[tf.Tensor], tf.Tensor], real_images,
+               loss_scale: Optional[tf.Tensor] = None):
+    """The R1 penalty ``||grad_x D(x)||_2^2`` at real images (Mescheder et al. 2018).
+
+    Zero-centred and on the data only: it pushes the discriminator's gradient towards zero
+    where the real images are, the regulariser under which the non-saturating GAN provably
+    converges locally (StyleGAN uses it). The paper's ``gamma / 2`` is the caller's weight.
+    The squared norm is summed over all non-batch axes in float32.
+
+    Args:
+        critic: maps images ``[batch, H, W, C]`` to logits ``[batch]`` or ``[batch, 1]``.
+        real_images: ``[batch, H, W, C]`` real images.
+        loss_scale: optional scalar loss scale (float16 mixed precision), as in
+            :func:`gradient_penalty`.
+
+    Returns:
+        float32 ``[batch]`` per-example penalties.
+    """
+    grads = _input_gradients(critic, tf.convert_to_tensor(real_images), loss_scale)
+    return tf.reduce_sum(tf.square(grads), axis=list(range(1, grads.shape.rank)))
+
+
+def _input_gradients(critic, images, loss_scale):
+    """float32 ``d sum(critic(images)) / d images``, unscaled from ``loss_scale``."""
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        critic_out = tf.reduce_sum(_as_logits(critic(images)))
+        if loss_scale is not None:
+            critic_out = critic_out * tf.cast(loss_scale, critic_out.dtype)
+    grads = tf.cast(tape.gradient(critic_out, images), tf.float32)
+    if loss_scale is not None:
+        grads = grads / tf.cast(loss_scale, tf.float32)
+    return grads
 
 
 def drift_penalty(real_logits):

@@ -22,6 +22,9 @@ TRANSPOSE_SIZES = (32, 64, 96)
 NORMALIZATIONS = ("batch", "layer", "none")
 NORMS = ("auto",) + NORMALIZATIONS  # --norm: "auto" picks by --gp_weight
 LOSSES = ("minimax", "non_saturating", "least_squares", "wasserstein", "hinge")
+# Gradient penalties: WGAN-GP's one-centred penalty at real-fake interpolates, or R1's
+# zero-centred one at real images.
+GP_TYPES = ("wgan_gp", "r1")
 OPTIMIZERS = ("adam", "rmsprop")
 LR_DECAYS = ("none", "linear")
 STRATEGIES = ("auto", "default", "one_device", "mirrored", "multi_worker", "tpu")
@@ -100,6 +103,7 @@ FLAG_CHOICES: Dict[str, Tuple[str, ...]] = {
     "dataset": DATASETS,
     "arch": ARCHITECTURES,
     "loss": LOSSES,
+    "gp_type": GP_TYPES,
     "norm": NORMS,
     "optimizer": OPTIMIZERS,
     "lr_decay": LR_DECAYS,
@@ -153,7 +157,10 @@ FLAG_HELP: Dict[str, str] = {
                 "--g_lr/--d_lr down to 0 at --train_steps, as in the WGAN-GP reference code).",
     "beta1": "Adam beta_1.",
     "beta2": "Adam beta_2.",
-    "gp_weight": "WGAN-GP gradient penalty weight (0: off).",
+    "gp_weight": "Gradient penalty weight (0: off); see --gp_type.",
+    "gp_type": "The gradient penalty: 'wgan_gp' ((||grad D|| - 1)^2 at per-sample uniform "
+               "interpolates of real and fake images, Gulrajani et al.) or 'r1' (||grad D||^2 "
+               "at real images, Mescheder et al.; --gp_weight is the paper's gamma / 2).",
     "gp_every": "Apply the gradient penalty on every n-th batch only, with weight n * "
                 "--gp_weight (lazy regularisation, StyleGAN2); the other batches skip its "
                 "second backward pass. 1: every batch.",

@@ -88,7 +88,8 @@ def build_gan(config: config_lib.Config) -> GAN:
         base_filters=config.d_base_filters or None, sync_batch_norm=sync_batch_norm)
     gan = GAN(generator, discriminator, latent_dim=config.latent_dim, loss=config.loss,
               num_classes=num_classes, d_steps=config.d_steps, g_every=config.g_every,
-              gp_weight=config.gp_weight, gp_every=config.gp_every,
+              gp_weight=config.gp_weight, gp_type=config.gp_type,
+              gp_every=config.gp_every,
               clip_value=config.clip_value or None,
               ls_targets=config.ls_targets, seed=config.seed,
               ema_decay=config.ema_decay or None, drift_weight=config.drift_weight,
