@@ -74,8 +74,9 @@ class GAN(keras.Model):
     augmented real and augmented fake images (independent draws for each), and the
     generator's loss is taken on augmented fakes, with gradients flowing through the
     augmentation. The gradient penalty interpolates between the *augmented* real and fake
-    images, the inputs the critic is trained on (as in the DiffAugment reference code, which
-    regularises the critic on the images it sees), and the drift term and ``d_real`` /
+    images (R1: is taken at the augmented real images), the inputs the critic is trained on
+    (as in the DiffAugment reference code, which regularises the critic on the images it
+    sees), and the drift term and ``d_real`` /
     ``d_fake`` use the critic's outputs on the augmented images.
 
     Metrics: ``d_loss``, ``g_loss`` (the mean over the batches where the generator was
