@@ -296,6 +296,15 @@ def test_weight_clipping_keeps_every_critic_weight_in_range():
         assert np.max(np.abs(weight.numpy())) <= 0.02 + 1e-7, weight.path
 
 
+def test_weight_clipping_holds_beside_a_lazy_r1_penalty():
+    # wgan.cfg's critic: clipped after every update, the penalised ones included.
+    gan = make_gan("wgan", clip_value=0.02, g_every=1, gp_type="r1", gp_weight=4.0, gp_every=2)
+    history = gan.fit(batches(4), epochs=1, verbose=0).history
+    assert history["gp"][-1] > 0
+    for weight in gan.discriminator.trainable_weights:
+        assert np.max(np.abs(weight.numpy())) <= 0.02 + 1e-7, weight.path
+
+
 def test_gradient_penalty_metric_is_reported_and_positive():
     gan = make_gan("wgangp", d_steps=1)  # one penalty to trace, not two
     history = gan.fit(batches(2), epochs=1, verbose=0).history
