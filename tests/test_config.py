@@ -81,7 +81,8 @@ def test_critic_norm_auto():
     (dict(gp_every=0), "--gp_every must be a positive integer"),
     (dict(gp_type="r2"), "--gp_type must be one of 'wgan_gp', 'r1', got 'r2'"),
     (dict(gp_every=4), "--gp_every=4 applies the gradient penalty lazily but there is none: "
-                       "pass --gp_weight > 0"),
+                       "pass --gp_weight > 0 .*, or --gp_every=1 with "
+                       "--gp_weight=0 for no penalty"),
     (dict(checkpoint_every=0), "--checkpoint_every must be a positive integer"),
     (dict(g_base_filters=-1), "--g_base_filters must be an integer >= 0"),
     (dict(seed=-1), "--seed must be an integer >= 0, got -1"),

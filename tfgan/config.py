@@ -309,8 +309,8 @@ class Config:
         size = self.image_size
         if self.gp_every > 1 and self.gp_weight == 0:
             raise ConfigError(f"--gp_every={self.gp_every} applies the gradient penalty lazily "
-                              "but there is none: pass --gp_weight > 0 (e.g. 10) or leave "
-                              "--gp_every at 1")
+                              "but there is none: pass --gp_weight > 0 (e.g. 10), or "
+                              "--gp_every=1 with --gp_weight=0 for no penalty")
         if self.arch == "dcgan" and size % 4:
             raise ConfigError(f"--image_size must be divisible by 4 for --arch=dcgan, got "
                               f"{size}")
